@@ -1,0 +1,44 @@
+# Entry points. `make lab` builds and starts everything; `make test` runs what CI runs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export KUBECONFIG ?= /var/lib/envoy-mesh-lab/kubeconfig
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: lab test venv cluster cluster-down cluster-status lint sanity units workloads molecule
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	touch $@
+
+cluster:
+	hack/local-cluster/up.sh
+
+cluster-down:
+	hack/local-cluster/down.sh
+
+cluster-status:
+	hack/local-cluster/status.sh
+
+lab: venv cluster
+	ansible-playbook -i inventory/local site.yml
+
+lint: venv
+	ansible-lint --profile production
+
+sanity: venv
+	hack/ansible-test.sh sanity
+
+units: venv
+	hack/ansible-test.sh units
+
+workloads: venv
+	pytest -p no:cacheprovider tests/workloads
+
+molecule: venv cluster
+	molecule test --all
+
+test: lint sanity units workloads molecule
