@@ -1,0 +1,1 @@
+"""usersvc-sds: serves Kubernetes EndpointSlices to Envoy as v3 EDS over REST-JSON."""

@@ -1,0 +1,58 @@
+"""Entry point: ``python -m usersvc_sds`` (Kubernetes) or with ``--endpoints-file`` (no cluster)."""
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+from .file_source import FileEndpointSource
+from .kubernetes_api import KubernetesApi, read_namespace
+from .kubernetes_source import KubernetesEndpointSource
+from .server import DiscoveryService, make_server
+from .store import EndpointStore
+
+LOG = logging.getLogger("usersvc_sds")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="usersvc_sds", description=__doc__)
+    parser.add_argument("--bind", default=os.environ.get("SDS_BIND", "0.0.0.0:5000"), help="address:port to listen on")
+    parser.add_argument("--namespace", default=os.environ.get("SDS_NAMESPACE"),
+                        help="namespace of the watched Services (default: the service account's)")
+    parser.add_argument("--port-name", default=os.environ.get("SDS_PORT_NAME", "http"),
+                        help="EndpointSlice port name to serve")
+    parser.add_argument("--endpoints-file", help="serve endpoints from this JSON file instead of Kubernetes")
+    parser.add_argument("--hold", type=float, default=20.0,
+                        help="seconds a long-poll is held; below Envoy's request_timeout")
+    return parser.parse_args(argv)
+
+
+def build_source(args, store):
+    if args.endpoints_file:
+        return FileEndpointSource(store, args.endpoints_file)
+    namespace = args.namespace or read_namespace()
+    LOG.info("watching EndpointSlices in namespace %s, port %r", namespace, args.port_name)
+    return KubernetesEndpointSource(store, KubernetesApi.in_cluster(), namespace, args.port_name)
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    host, _, port = args.bind.rpartition(":")
+    store = EndpointStore()
+    source = build_source(args, store)
+    server = make_server(host.strip("[]"), int(port), DiscoveryService(store, source, hold_seconds=args.hold))
+    # SIGTERM from the kubelet: stop accepting and exit promptly; held long-polls are daemon threads.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    LOG.info("listening on %s", args.bind)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        source.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""usersvc as the real gunicorn process, configured only through its environment."""
+
+import os
+
+from . import USERSVC_DIR, VENV_BIN
+from .http import request
+from .processes import free_port, wait_until
+
+
+class UsersvcProcess:
+    def __init__(self, processes, db_env, address="127.0.0.1", port=None, pod_ip=None, pod_name=None,
+                 name="usersvc"):
+        self.address = address
+        self.port = port or free_port(address)
+        env = dict(os.environ)
+        env.update(db_env)
+        env.update({"USERSVC_BIND": f"{address}:{self.port}", "PYTHONPATH": str(USERSVC_DIR),
+                    "PYTHONDONTWRITEBYTECODE": "1"})
+        if pod_ip:
+            env["POD_IP"] = pod_ip
+        if pod_name:
+            env["POD_NAME"] = pod_name
+        self.process = processes.start(
+            name, [VENV_BIN / "gunicorn", "--config", USERSVC_DIR / "gunicorn.conf.py"], env=env, cwd=USERSVC_DIR)
+        wait_until(self._healthy, 30, what=f"{name} health on {address}:{self.port}")
+
+    def _healthy(self):
+        self.process.ensure_alive()
+        try:
+            return request("GET", self.address, self.port, "/user/health", timeout=2).status == 200
+        except OSError:
+            return False
+
+    def call(self, method, path, body=None, headers=None):
+        return request(method, self.address, self.port, path, body=body, headers=headers)
