@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Run ansible-test on this collection.
+#
+#   hack/ansible-test.sh sanity [ansible-test sanity options]
+#   hack/ansible-test.sh units  [ansible-test units options]
+#
+# ansible-test only works inside .../ansible_collections/<namespace>/<name>/, so the
+# repository is copied into such a tree in a temporary directory first. Results land in
+# tests/output/ of the repository. Exits non-zero on any failure.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv=${VENV:-$repo/.venv}
+python_version=${ANSIBLE_TEST_PYTHON:-3.11}
+cache=${ENVOY_MESH_CACHE:-/var/cache/envoy-mesh-lab}
+vermin_version=1.9.2
+
+usage() {
+    echo "usage: $0 sanity|units [ansible-test options]" >&2
+    exit 2
+}
+
+[[ $# -ge 1 ]] || usage
+command=$1
+shift
+case $command in
+    sanity | units) ;;
+    *) usage ;;
+esac
+
+ansible_test=$venv/bin/ansible-test
+[[ -x $ansible_test ]] || {
+    echo "$ansible_test not found: run 'make venv' first" >&2
+    exit 1
+}
+
+# Copy what git would ship (tracked and new files, not ignored ones such as .venv).
+copy_collection() {
+    local dest=$1
+    mkdir -p "$dest"
+    if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git -C "$repo" ls-files -z --cached --others --exclude-standard |
+            while IFS= read -r -d '' path; do
+                # Tracked files deleted in the work tree are still listed by git.
+                if [[ -e $repo/$path || -L $repo/$path ]]; then printf '%s\0' "$path"; fi
+            done |
+            tar -C "$repo" --null -T - -cf - | tar -C "$dest" -xf -
+    else
+        tar -C "$repo" --exclude=./.venv --exclude=./tests/output -cf - . | tar -C "$dest" -xf -
+    fi
+}
+
+# ansible-test bootstraps pip in each test venv with a script it downloads from a host
+# outside the package index. Where that host is out of reach, use the interpreter's
+# bundled pip instead, then let pip install the pinned version from the index.
+provide_pip_bootstrap() {
+    local pip_version script
+    pip_version=$("$venv/bin/python" - <<'EOF'
+import inspect
+import re
+from ansible_test._internal import python_requirements
+print(re.search(r"pip='([0-9.]+)'", inspect.getsource(python_requirements.get_venv_packages)).group(1))
+EOF
+    )
+    script=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
+    [[ -s $script ]] && return 0
+    mkdir -p "$(dirname "$script")"
+    cat >"$script" <<'EOF'
+"""Bootstrap pip from ensurepip, then install the requested packages (stands in for get-pip.py)."""
+import subprocess
+import sys
+
+args = [arg for arg in sys.argv[1:] if arg not in ('--no-setuptools', '--no-wheel')]
+subprocess.check_call([sys.executable, '-m', 'ensurepip', '--default-pip'], stdout=subprocess.DEVNULL)
+subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + args)
+EOF
+}
+
+# ansible-test only compiles for interpreters it finds; the module and its module_utils
+# must still parse on the Python 3.6 of old nodes, so check that statically with vermin.
+check_python36() {
+    local tools=$cache/tools/vermin-$vermin_version
+    if [[ ! -d $tools/vermin ]]; then
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+            --target "$tools.partial" "vermin==$vermin_version"
+        rm -rf "$tools" && mv "$tools.partial" "$tools"
+    fi
+    echo "Checking that plugins/ needs at most Python 3.6 (vermin $vermin_version)"
+    PYTHONPATH=$tools "$venv/bin/python" -c 'import sys; from vermin import main; sys.exit(main())' --no-tips --violations --eval-annotations \
+        --target=3.6- --exclude-regex '/__pycache__/' "$repo/plugins"
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ansible-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+tree=$work/ansible_collections/envoy_mesh/lab
+copy_collection "$tree"
+provide_pip_bootstrap
+
+status=0
+case $command in
+    sanity)
+        (cd "$tree" && "$ansible_test" sanity --local --python "$python_version" "$@") || status=$?
+        check_python36 || status=$?
+        ;;
+    units)
+        # --venv: the unit test requirements (pytest-xdist, mock, tests/unit/requirements.txt)
+        # go into a venv of ansible-test's own, not into the project venv.
+        (cd "$tree" && "$ansible_test" units --venv --python "$python_version" "$@") || status=$?
+        ;;
+esac
+
+if [[ -d $tree/tests/output ]]; then
+    mkdir -p "$repo/tests/output"
+    cp -a "$tree/tests/output/." "$repo/tests/output/"
+fi
+exit "$status"
