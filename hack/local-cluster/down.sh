@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Stops every process the lab cluster started and removes its state, networking and iptables rules.
+# Works on a half-started cluster. The build cache (${ENVOY_MESH_CACHE}) and the logs are kept.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+need_root
+RUN_DIR="/run/envoy-mesh-lab"
+
+ctr_() { ctr -a "${CONTAINERD_SOCKET}" -n k8s.io "$@"; }
+
+# Kills the pods' containers through containerd while it still answers.
+remove_containers() {
+  find_component containerd >/dev/null || return 0
+  local id
+  for id in $(ctr_ tasks ls -q 2>/dev/null); do
+    ctr_ tasks kill -a -s SIGKILL "${id}" >/dev/null 2>&1 || true
+  done
+  for id in $(ctr_ tasks ls -q 2>/dev/null); do
+    ctr_ tasks delete -f "${id}" >/dev/null 2>&1 || true
+  done
+  for id in $(ctr_ containers ls -q 2>/dev/null); do
+    ctr_ containers delete "${id}" >/dev/null 2>&1 || true
+  done
+}
+
+# Every process still in the kubelet's pod cgroups belongs to a pod of this cluster.
+kill_pod_processes() {
+  local procs pid
+  procs="$(find /sys/fs/cgroup/pids/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)"
+  for pid in ${procs}; do kill -KILL "${pid}" 2>/dev/null || true; done
+  [[ -z ${procs} ]] || sleep 0.5
+}
+
+# Shims outlive containerd; pick ours by the containerd address they were started with.
+kill_shims() {
+  local pid cmdline
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    [[ "$(readlink "/proc/${pid}/exe" 2>/dev/null)" == */containerd-shim* ]] || continue
+    cmdline="$(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null)" || continue
+    [[ ${cmdline} == *"-address ${CONTAINERD_SOCKET} "* ]] && kill -KILL "${pid}" 2>/dev/null || true
+  done
+}
+
+# Unmounts everything below the cluster's directories and the pods' network namespaces, deepest first.
+unmount_all() {
+  local mnt
+  awk '{print $5}' /proc/self/mountinfo |
+    grep -E "^(${STATE_DIR}|${RUN_DIR}|/run/netns/cni-|/var/run/netns/cni-)" | sort -r |
+    while read -r mnt; do umount "${mnt}" 2>/dev/null || umount -l "${mnt}" 2>/dev/null || true; done
+  rm -f /run/netns/cni-* 2>/dev/null || true
+}
+
+# Removes the chains the CNI bridge and portmap plugins made (pods were not torn down through CNI).
+remove_cni_rules() {
+  local table rule chain
+  for table in nat filter; do
+    iptables-save -t "${table}" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j CNI-' | sed 's/^-A /-D /' |
+      while read -r rule; do eval "iptables -w -t ${table} ${rule}" 2>/dev/null || true; done
+    for chain in $(iptables-save -t "${table}" 2>/dev/null | sed -n 's/^:\(CNI-[^ ]*\) .*/\1/p'); do
+      iptables -w -t "${table}" -F "${chain}" 2>/dev/null || true
+    done
+    for chain in $(iptables-save -t "${table}" 2>/dev/null | sed -n 's/^:\(CNI-[^ ]*\) .*/\1/p'); do
+      iptables -w -t "${table}" -X "${chain}" 2>/dev/null || true
+    done
+  done
+}
+
+remove_pod_cgroups() {
+  local dir
+  for dir in /sys/fs/cgroup/*/kubepods; do
+    [[ -d ${dir} ]] || continue
+    find "${dir}" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+}
+
+stop_daemon kube-proxy
+stop_daemon kubelet
+remove_containers
+kill_pod_processes
+stop_daemon containerd
+kill_shims
+kill_pod_processes
+stop_daemon kube-scheduler
+stop_daemon kube-controller-manager
+stop_daemon kube-apiserver
+stop_daemon etcd
+# dockerd only if this cluster started it (a pid file exists); a Docker started otherwise is left alone.
+if pid_of dockerd >/dev/null; then stop_daemon dockerd; fi
+
+unmount_all
+if [[ -x ${KUBE_BIN_DIR}/kube-proxy ]]; then
+  "${KUBE_BIN_DIR}/kube-proxy" --cleanup >>"${LOG_DIR}/kube-proxy.log" 2>&1 || true
+fi
+remove_cni_rules
+"${HERE}/network.sh" down
+remove_pod_cgroups
+# --one-file-system: never follow a mount that failed to detach into another filesystem.
+rm -rf --one-file-system "${STATE_DIR}" "${RUN_DIR}"
+log "cluster removed (build cache kept in ${CACHE_DIR}, logs in ${LOG_DIR})"

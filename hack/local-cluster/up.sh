@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Brings up the single-node lab cluster: installs what is missing, builds what is not cached, starts
+# what is not running. Safe to run again: with the cluster up it changes nothing.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+need_root
+mkdir -p "${STATE_DIR}" "${LOG_DIR}" "${PID_DIR}"
+
+kubectl_() { "${KUBE_BIN_DIR}/kubectl" --kubeconfig "${KUBECONFIG_PATH}" "$@"; }
+
+# start_and_wait NAME SECONDS: starts NAME if needed and waits until it is healthy.
+start_and_wait() {
+  local name=$1 timeout=$2
+  component_healthy "${name}" >/dev/null 2>&1 && pid_of "${name}" >/dev/null && return 0
+  start_daemon "${name}"
+  wait_for "${name}" "${timeout}" component_healthy "${name}" ||
+    die "${name} did not become healthy within ${timeout}s; see ${LOG_DIR}/${name}.log (then: make cluster-down && make cluster)"
+}
+
+ensure_docker() {
+  docker info >/dev/null 2>&1 && return 0
+  log "Docker is not answering; starting dockerd"
+  start_and_wait dockerd 60
+}
+
+ensure_kubectl_link() {
+  [[ "$(readlink /usr/local/bin/kubectl 2>/dev/null)" == "${KUBE_BIN_DIR}/kubectl" ]] ||
+    ln -sfn "${KUBE_BIN_DIR}/kubectl" /usr/local/bin/kubectl
+}
+
+ensure_coredns() {
+  local manifest
+  manifest="$(python3 "${HERE}/render-coredns.py" "${COREDNS_IMAGE}" "${CLUSTER_DNS_IP}" "${CLUSTER_DOMAIN}")" ||
+    die "could not render the CoreDNS manifest (python3 with jinja2 is needed)"
+  kubectl_ apply -f - <<<"${manifest}" | grep -v ' unchanged$' >&2 || true
+  kubectl_ -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null ||
+    die "CoreDNS is not available: $(kubectl_ -n kube-system get pods -l k8s-app=kube-dns -o wide 2>&1 | tail -n +2)"
+}
+
+wait_node_ready() {
+  wait_for "node ${NODE_NAME} Ready" 120 \
+    sh -c "'${KUBE_BIN_DIR}/kubectl' --kubeconfig '${KUBECONFIG_PATH}' get node '${NODE_NAME}' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" ||
+    die "node ${NODE_NAME} is not Ready: $(kubectl_ describe node "${NODE_NAME}" 2>&1 | grep -A8 '^Conditions' | tail -n +3)"
+}
+
+"${HERE}/install-deps.sh"
+ensure_docker
+"${HERE}/build-kubernetes.sh"
+"${HERE}/build-images.sh"
+"${HERE}/pki.sh"
+"${HERE}/configs.sh"
+"${HERE}/network.sh" up
+
+start_and_wait containerd 30
+"${HERE}/import-image.sh" "${PAUSE_IMAGE}" "${COREDNS_IMAGE}"
+start_and_wait etcd 60
+start_and_wait kube-apiserver 120
+start_and_wait kube-controller-manager 60
+start_and_wait kube-scheduler 60
+start_and_wait kubelet 60
+start_and_wait kube-proxy 60
+ensure_kubectl_link
+wait_node_ready
+ensure_coredns
+
+log "cluster is up: Kubernetes ${KUBERNETES_VERSION}, node ${NODE_NAME} (${NODE_IP}), logs in ${LOG_DIR}"
+log "containerd socket for image imports: ${CONTAINERD_SOCKET}"
+echo "export KUBECONFIG=${KUBECONFIG_PATH}"
