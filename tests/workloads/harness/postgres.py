@@ -91,6 +91,10 @@ class PostgresCluster:
         with psycopg.connect(**self.conninfo(), autocommit=True) as conn:
             return conn.execute(sql, params).fetchall()
 
+    def execute(self, sql, params=()):
+        with psycopg.connect(**self.conninfo(), autocommit=True) as conn:
+            conn.execute(sql, params)
+
     def destroy(self):
         if self.process is not None:
             self.stop()

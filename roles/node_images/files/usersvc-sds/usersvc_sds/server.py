@@ -10,7 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from . import xds
 
 LOG = logging.getLogger(__name__)
-MAX_BODY_BYTES = 64 * 1024
+# Envoy's DiscoveryRequest carries its node description, including every built-in extension
+# (over 100 KiB with Envoy 1.40).
+MAX_BODY_BYTES = 4 * 1024 * 1024
 # Kubernetes Service names are DNS-1035 labels; anything else cannot have EndpointSlices.
 SERVICE_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 REGISTRATION_PATH = re.compile(r"^/v1/registration/([^/]+)$")
@@ -123,6 +125,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise xds.BadRequest("bad Content-Length") from None
         if length < 0 or length > MAX_BODY_BYTES:
+            # The unread body would be parsed as the next request.
+            self.close_connection = True
             raise xds.BadRequest("body too large")
         return self.rfile.read(length)
 

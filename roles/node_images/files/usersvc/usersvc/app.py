@@ -79,6 +79,7 @@ def create_app(store=None, identity=None):
     if store is None:
         store = UserStore(connection_settings(), max_connections=DB_CONNECTIONS_PER_WORKER)
         store.open()
+        store.prepare()
     app.extensions["usersvc.identity"] = identity or Identity.from_env()
     app.extensions["usersvc.store"] = store
     app.register_blueprint(routes)

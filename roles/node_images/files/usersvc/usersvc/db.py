@@ -83,10 +83,17 @@ class UserStore:
     def open(self):
         """Start connecting in the background; a missing database must not stop the service."""
         self._pool.open(wait=False)
+
+    def wait_ready(self, timeout):
+        """Block until the pool holds its first connection (used where start-up order matters)."""
+        self._pool.wait(timeout=timeout)
+
+    def prepare(self):
+        """Create the schema now if the database is there; otherwise the first request does."""
         try:
             self.ensure_schema()
         except DatabaseUnavailable as exc:
-            LOG.warning("schema not created yet, will retry on first use: %s", exc.message)
+            LOG.warning("schema not created yet, will retry on first use: %s", exc.detail)
 
     def close(self):
         self._pool.close()
