@@ -294,7 +294,6 @@ msg:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
 
 from ansible_collections.envoy_mesh.lab.plugins.module_utils import round_robin
 
@@ -343,8 +342,10 @@ def main():
         use_proxy=params['use_proxy'],
     )
 
+    opener = round_robin.reusable_opener(params['validate_certs'])
+
     def fetch():
-        return round_robin.fetch_once(open_url, params['url'], time.monotonic, **request)
+        return round_robin.fetch_once(opener, params['url'], time.monotonic, **request)
 
     result = round_robin.run_check(fetch, params, time.monotonic, time.sleep)
     passed = result.pop('passed')

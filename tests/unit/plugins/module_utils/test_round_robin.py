@@ -10,8 +10,6 @@ import time
 
 import pytest
 
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.envoy_mesh.lab.plugins.module_utils import round_robin as rr
 from ansible_collections.envoy_mesh.lab.tests.unit.plugins.backends import (
     closed_port_url, cycling, fixed, json_reply,
@@ -317,7 +315,7 @@ def test_run_check_gives_up_after_wait_timeout_and_says_so():
 
 def fetch(url, **request):
     request.setdefault('timeout', 5)
-    return rr.fetch_once(open_url, url, time.monotonic, **request)
+    return rr.fetch_once(rr.reusable_opener(), url, time.monotonic, **request)
 
 
 def test_fetch_once_reads_a_real_answer(backend_server):
@@ -360,3 +358,10 @@ def test_fetch_once_reports_a_timeout(backend_server):
     server = backend_server(slow)
     got = fetch(server.url + '/user/alice', timeout=0.5)
     assert got['error'] == 'no answer from {0}/user/alice within 0.5s'.format(server.url)
+
+
+def test_fetch_once_works_with_plain_open_url(backend_server):
+    from ansible.module_utils.urls import open_url
+    server = backend_server(fixed(503, 'text/plain', b'no healthy upstream'))
+    got = rr.fetch_once(open_url, server.url + '/user/alice', time.monotonic, method='GET', timeout=5)
+    assert (got['status'], got['body'], got['error']) == (503, b'no healthy upstream', None)
