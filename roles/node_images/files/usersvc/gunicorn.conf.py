@@ -13,3 +13,7 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+# The arbiter's control socket would need a writable home directory; nothing in a pod uses it.
+control_socket_disable = True
+# Worker heartbeats on tmpfs, not the container's overlay filesystem.
+worker_tmp_dir = "/dev/shm"
