@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes the configuration files of containerd, the CNI network, the kubelet and kube-proxy.
-# Files are rewritten only when their content changes, so a second run leaves them untouched.
+# Files are rewritten only when their content changes (their paths are printed), so a second run
+# leaves them untouched and up.sh restarts only the daemons whose configuration changed.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PKI="${STATE_DIR}/pki"
@@ -11,7 +12,13 @@ write_file() {
   mkdir -p "$(dirname "${path}")"
   tmp="$(mktemp "${path}.XXXXXX")"
   cat >"${tmp}"
-  if cmp -s "${tmp}" "${path}"; then rm -f "${tmp}"; else mv "${tmp}" "${path}"; fi
+  if cmp -s "${tmp}" "${path}"; then
+    rm -f "${tmp}"
+  else
+    chmod 0644 "${tmp}"
+    mv "${tmp}" "${path}"
+    echo "${path}"
+  fi
 }
 
 write_file "${CONTAINERD_CONFIG}" <<EOT
@@ -39,6 +46,9 @@ state = "${CONTAINERD_STATE}"
   sandbox_image = "${PAUSE_IMAGE}"
   enable_unprivileged_ports = true
   enable_unprivileged_icmp = true
+  # Root here lacks CAP_SYS_RESOURCE, so a negative oom_score_adj (the kubelet asks -998 for sandboxes)
+  # cannot be set; clamp it to containerd's own value instead of failing every pod.
+  restrict_oom_score_adj = true
 
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"

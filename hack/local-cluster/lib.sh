@@ -28,7 +28,7 @@ pid_of() {
 
 # port_owner PORT: prints "pid/name" of the process listening on TCP PORT, if any.
 port_owner() {
-  ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2
+  ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true
 }
 
 # ensure_ports_free NAME: fails with the owner's pid and command when a port of NAME is taken.

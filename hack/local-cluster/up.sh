@@ -48,7 +48,18 @@ ensure_docker
 "${HERE}/build-kubernetes.sh"
 "${HERE}/build-images.sh"
 "${HERE}/pki.sh"
-"${HERE}/configs.sh"
+changed_configs="$("${HERE}/configs.sh")"
+# A running daemon only reads its configuration at start.
+for name in containerd kubelet kube-proxy; do
+  case ${name} in
+    containerd) file="${CONTAINERD_CONFIG}" ;;
+    *) file="${STATE_DIR}/${name}-config.yaml" ;;
+  esac
+  if grep -qx "${file}" <<<"${changed_configs}" && pid_of "${name}" >/dev/null; then
+    log "${file} changed; restarting ${name}"
+    stop_daemon "${name}"
+  fi
+done
 "${HERE}/network.sh" up
 
 start_and_wait containerd 30
