@@ -82,7 +82,8 @@ project_dir: ../../vagrant
 extra_vars:
   ansible_python_interpreter: /usr/bin/python
 
-# Group by provider-independent facts and keep the Vagrant queries in a cache
+---
+# More groups, a keyed group, and the Vagrant queries kept in a cache
 plugin: envoy_mesh.lab.vagrant
 project_dir: ~/src/kubernetes-vagrant-centos-cluster
 group_map:
