@@ -26,7 +26,7 @@ remove_containers() {
 # Every process still in the kubelet's pod cgroups belongs to a pod of this cluster.
 kill_pod_processes() {
   local procs pid
-  procs="$(find /sys/fs/cgroup/pids/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)"
+  procs="$(find /sys/fs/cgroup/pids/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u || true)"
   for pid in ${procs}; do kill -KILL "${pid}" 2>/dev/null || true; done
   [[ -z ${procs} ]] || sleep 0.5
 }
@@ -45,22 +45,24 @@ kill_shims() {
 unmount_all() {
   local mnt
   awk '{print $5}' /proc/self/mountinfo |
-    grep -E "^(${STATE_DIR}|${RUN_DIR}|/run/netns/cni-|/var/run/netns/cni-)" | sort -r |
+    { grep -E "^(${STATE_DIR}|${RUN_DIR}|/run/netns/cni-|/var/run/netns/cni-)" || true; } | sort -r |
     while read -r mnt; do umount "${mnt}" 2>/dev/null || umount -l "${mnt}" 2>/dev/null || true; done
   rm -f /run/netns/cni-* 2>/dev/null || true
 }
 
-# Removes the chains the CNI bridge and portmap plugins made (pods were not torn down through CNI).
-remove_cni_rules() {
-  local table rule chain
-  for table in nat filter; do
-    iptables-save -t "${table}" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j CNI-' | sed 's/^-A /-D /' |
-      while read -r rule; do eval "iptables -w -t ${table} ${rule}" 2>/dev/null || true; done
-    for chain in $(iptables-save -t "${table}" 2>/dev/null | sed -n 's/^:\(CNI-[^ ]*\) .*/\1/p'); do
-      iptables -w -t "${table}" -F "${chain}" 2>/dev/null || true
-    done
-    for chain in $(iptables-save -t "${table}" 2>/dev/null | sed -n 's/^:\(CNI-[^ ]*\) .*/\1/p'); do
-      iptables -w -t "${table}" -X "${chain}" 2>/dev/null || true
+# remove_chains PREFIX: deletes every iptables/ip6tables chain named PREFIX* and the jumps to it.
+# Used for the CNI plugins' chains (pods were not torn down through CNI) and the kubelet's KUBE-* chains
+# that `kube-proxy --cleanup` leaves.
+remove_chains() {
+  local prefix=$1 cmd table rule chain chains
+  for cmd in iptables ip6tables; do
+    command -v "${cmd}" >/dev/null || continue
+    for table in nat filter mangle; do
+      "${cmd}-save" -t "${table}" 2>/dev/null | { grep -E "^-A [A-Z]+ .*-j ${prefix}" || true; } |
+        sed 's/^-A /-D /' | while read -r rule; do eval "${cmd} -w -t ${table} ${rule}" 2>/dev/null || true; done
+      chains="$("${cmd}-save" -t "${table}" 2>/dev/null | sed -n "s/^:\(${prefix}[^ ]*\) .*/\1/p")"
+      for chain in ${chains}; do "${cmd}" -w -t "${table}" -F "${chain}" 2>/dev/null || true; done
+      for chain in ${chains}; do "${cmd}" -w -t "${table}" -X "${chain}" 2>/dev/null || true; done
     done
   done
 }
@@ -91,7 +93,8 @@ unmount_all
 if [[ -x ${KUBE_BIN_DIR}/kube-proxy ]]; then
   "${KUBE_BIN_DIR}/kube-proxy" --cleanup >>"${LOG_DIR}/kube-proxy.log" 2>&1 || true
 fi
-remove_cni_rules
+remove_chains CNI-
+remove_chains KUBE-
 "${HERE}/network.sh" down
 remove_pod_cgroups
 # --one-file-system: never follow a mount that failed to detach into another filesystem.

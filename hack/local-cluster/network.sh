@@ -71,6 +71,8 @@ down() {
   ip link del "${NODE_DEV}" 2>/dev/null || true
   # Its pods are gone by now.
   ip link del "${CNI_BRIDGE}" 2>/dev/null || true
+  # Back to the kernel default: martian loopback destinations are dropped again.
+  sysctl -qw net.ipv4.conf.all.route_localnet=0
 }
 
 need_root
