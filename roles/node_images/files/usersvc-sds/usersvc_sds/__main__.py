@@ -7,7 +7,7 @@ import signal
 import sys
 
 from .file_source import FileEndpointSource
-from .kubernetes_api import KubernetesApi, read_namespace
+from .kubernetes_api import SERVICE_ACCOUNT_DIR, KubernetesApi, read_namespace
 from .kubernetes_source import KubernetesEndpointSource
 from .server import DiscoveryService, make_server
 from .store import EndpointStore
@@ -22,6 +22,8 @@ def parse_args(argv):
                         help="namespace of the watched Services (default: the service account's)")
     parser.add_argument("--port-name", default=os.environ.get("SDS_PORT_NAME", "http"),
                         help="EndpointSlice port name to serve")
+    parser.add_argument("--service-account-dir", default=SERVICE_ACCOUNT_DIR,
+                        help="directory with the ServiceAccount token, ca.crt and namespace")
     parser.add_argument("--endpoints-file", help="serve endpoints from this JSON file instead of Kubernetes")
     parser.add_argument("--hold", type=float, default=20.0,
                         help="seconds a long-poll is held; below Envoy's request_timeout")
@@ -31,9 +33,10 @@ def parse_args(argv):
 def build_source(args, store):
     if args.endpoints_file:
         return FileEndpointSource(store, args.endpoints_file)
-    namespace = args.namespace or read_namespace()
+    namespace = args.namespace or read_namespace(args.service_account_dir)
     LOG.info("watching EndpointSlices in namespace %s, port %r", namespace, args.port_name)
-    return KubernetesEndpointSource(store, KubernetesApi.in_cluster(), namespace, args.port_name)
+    api = KubernetesApi.in_cluster(args.service_account_dir)
+    return KubernetesEndpointSource(store, api, namespace, args.port_name)
 
 
 def main(argv=None):
