@@ -8,11 +8,18 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 .PHONY: lab test venv cluster cluster-down cluster-status lint sanity units workloads molecule
 
-venv: $(VENV)/.installed
+COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
+
+venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
 	touch $@
+
+# ansible.cfg's collections_path finds the checkout itself as envoy_mesh.lab through this link.
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
 
 cluster:
 	hack/local-cluster/up.sh
