@@ -15,16 +15,16 @@ from harness.processes import ProcessGroup  # noqa: E402
 
 @contextlib.contextmanager
 def running_plane():
-    with tempfile.TemporaryDirectory(prefix="envoy-mesh-bench-") as workdir:
-        with ProcessGroup(Path(workdir) / "processes") as processes:
-            plane = DataPlane(processes, Path(workdir) / "endpoints.json")
-            try:
-                created = plane.call("PUT", "/user/alice", {"fullname": "Alice", "password": "alicerules"})
-                if created.status != 200:
-                    raise RuntimeError(f"PUT through the edge failed: {created.status} {created.body!r}")
-                yield plane
-            finally:
-                plane.destroy()
+    with tempfile.TemporaryDirectory(prefix="envoy-mesh-bench-") as workdir, \
+            ProcessGroup(Path(workdir) / "processes") as processes:
+        plane = DataPlane(processes, Path(workdir) / "endpoints.json")
+        try:
+            created = plane.call("PUT", "/user/alice", {"fullname": "Alice", "password": "alicerules"})
+            if created.status != 200:
+                raise RuntimeError(f"PUT through the edge failed: {created.status} {created.body!r}")
+            yield plane
+        finally:
+            plane.destroy()
 
 
 def percentile(values, fraction):

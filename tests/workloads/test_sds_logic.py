@@ -45,11 +45,13 @@ def test_cache_follows_list_then_watch_events():
     assert cache.resource_version == "10"
     assert cache.endpoints() == [Endpoint("10.0.0.1", 80)]
 
-    assert cache.apply({"type": "ADDED", "object": make_slice("b", [("10.0.0.2", {"ready": True})], resource_version="11")})
+    added = make_slice("b", [("10.0.0.2", {"ready": True})], resource_version="11")
+    assert cache.apply({"type": "ADDED", "object": added})
     assert cache.endpoints() == [Endpoint("10.0.0.1", 80), Endpoint("10.0.0.2", 80)]
     assert cache.resource_version == "11"
 
-    assert cache.apply({"type": "MODIFIED", "object": make_slice("a", [("10.0.0.1", {"ready": False})], resource_version="12")})
+    modified = make_slice("a", [("10.0.0.1", {"ready": False})], resource_version="12")
+    assert cache.apply({"type": "MODIFIED", "object": modified})
     assert cache.endpoints() == [Endpoint("10.0.0.2", 80)]
 
     assert not cache.apply({"type": "BOOKMARK", "object": {"metadata": {"resourceVersion": "15"}}})

@@ -26,7 +26,7 @@ def newest_image(name):
     if not rows:
         return None
     inspected = json.loads(docker("image", "inspect", *[f"{r['Repository']}:{r['Tag']}" for r in rows]).stdout)
-    newest = max(zip(rows, inspected), key=lambda pair: pair[1]["Created"])[0]
+    newest = max(zip(rows, inspected, strict=True), key=lambda pair: pair[1]["Created"])[0]
     return f"{newest['Repository']}:{newest['Tag']}"
 
 

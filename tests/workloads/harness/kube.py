@@ -39,7 +39,8 @@ class Namespace:
             "spec": {"ports": [{"name": "http", "port": 80, "targetPort": 80}]},
         })
         self.core.create_namespaced_service_account(self.name, {"metadata": {"name": "usersvc-sds"}})
-        self.rbac.create_namespaced_role(self.name, {"metadata": {"name": "endpointslice-reader"}, "rules": READER_RULES})
+        self.rbac.create_namespaced_role(self.name,
+                                         {"metadata": {"name": "endpointslice-reader"}, "rules": READER_RULES})
         self.rbac.create_namespaced_role_binding(self.name, {
             "metadata": {"name": "usersvc-sds"},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "endpointslice-reader"},

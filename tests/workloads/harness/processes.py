@@ -1,5 +1,6 @@
 """Child processes that are always cleaned up, and loopback port helpers."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -94,10 +95,8 @@ class ManagedProcess:
         self._log.close()
 
     def _signal_group(self, sig):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 class ProcessGroup:

@@ -20,7 +20,10 @@ class KubernetesApi:
     def __init__(self, base_url, token_path, ca_path):
         self.base_url = base_url.rstrip("/")
         self.token_path = token_path
-        self._context = ssl.create_default_context(cafile=ca_path)
+        # No ProxyHandler: the API server is reached directly, whatever *_proxy variables say.
+        self._opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=ca_path)))
 
     @classmethod
     def in_cluster(cls, account_dir=SERVICE_ACCOUNT_DIR):
@@ -39,7 +42,7 @@ class KubernetesApi:
         url = f"{self.base_url}{path}?{urllib.parse.urlencode(params)}"
         req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         try:
-            return urllib.request.urlopen(req, timeout=timeout, context=self._context)  # noqa: S310  # https only
+            return self._opener.open(req, timeout=timeout)
         except urllib.error.HTTPError as exc:
             detail = exc.read(2048).decode("utf-8", "replace")
             exc.close()
