@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export KUBECONFIG ?= /var/lib/envoy-mesh-lab/kubeconfig
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: lab test venv cluster cluster-down cluster-status lint sanity units workloads molecule
+.PHONY: lab test venv test-deps cluster cluster-down cluster-status lint sanity units workloads molecule
 
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
 
@@ -20,6 +20,9 @@ $(VENV)/.installed: requirements.txt constraints.txt
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
+
+test-deps:
+	hack/install-test-deps.sh
 
 cluster:
 	hack/local-cluster/up.sh
@@ -36,13 +39,13 @@ lab: venv cluster
 lint: venv
 	ansible-lint --profile production
 
-sanity: venv
+sanity: venv test-deps
 	hack/ansible-test.sh sanity
 
 units: venv
 	hack/ansible-test.sh units
 
-workloads: venv
+workloads: venv test-deps
 	pytest -p no:cacheprovider tests/workloads
 
 molecule: venv cluster

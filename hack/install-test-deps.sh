@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages that `make test` needs beyond the lab cluster's own (hack/local-cluster/install-deps.sh):
+# shellcheck, without which ansible-test sanity skips its shell check, and PostgreSQL for the workloads tests.
+set -euo pipefail
+
+packages=(shellcheck postgresql)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q 'install ok installed' || missing+=("${pkg}")
+done
+((${#missing[@]})) || exit 0
+echo "installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
