@@ -34,7 +34,7 @@ def measure(edge_factory, direct_factory, count, keep_alive):
     edge_conn = edge_factory() if keep_alive else None
     direct_conn = direct_factory() if keep_alive else None
     edge, direct = [], []
-    for _ in range(count):
+    for _round in range(count):
         edge.append(timed_get(edge_factory, edge_conn))
         direct.append(timed_get(direct_factory, direct_conn))
     return edge, direct

@@ -35,7 +35,7 @@ def test_twelve_requests_cycle_through_the_three_pods(plane):
 
 
 def test_every_pod_reads_the_same_users(plane):
-    uuids = {plane.call("GET", "/user/bob").json()["uuid"] for _ in range(3)}
+    uuids = {plane.call("GET", "/user/bob").json()["uuid"] for _request in range(3)}
     assert len(uuids) == 1
 
 
@@ -77,5 +77,5 @@ def test_step2_edge_reaches_a_single_pod(plane):
         edge = start_edge(processes, name="edge-step2", edge_envoy_step=2,
                           edge_envoy_upstream_service=target.address, edge_envoy_upstream_port=target.sidecar_port)
         from harness.http import request  # pylint: disable=import-outside-toplevel
-        names = [request("GET", "127.0.0.1", edge.listen_port, "/user/alice").json()["resolvedname"] for _ in range(12)]
+        names = [request("GET", "127.0.0.1", edge.listen_port, "/user/alice").json()["resolvedname"] for _request in range(12)]
     assert names == [target.address] * 12

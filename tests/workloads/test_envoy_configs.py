@@ -89,7 +89,7 @@ def test_sidecar_accepts_h2c_and_forwards_http1_to_the_app():
 @pytest.mark.parametrize("name", ["edge-step2", "edge-step3"])
 def test_edge_routes_user_round_robin_over_http2(name):
     config = load(name)
-    _, only_route = route(config)
+    only_route = route(config)[1]
     assert only_route["match"] == {"prefix": "/user"}
     assert only_route["route"]["timeout"] == "0s"
     assert set(only_route["route"]["retry_policy"]["retry_on"].split(",")) == {"connect-failure", "reset"}

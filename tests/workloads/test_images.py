@@ -71,13 +71,13 @@ def test_postgres_initialises_once_and_keeps_data(containers, volume):
         psycopg.connect(**dict(conninfo, password="wrong"), connect_timeout=5)
 
     containers.remove(name)
-    _, conninfo = start_postgres(containers, volume, port)
+    conninfo = start_postgres(containers, volume, port)[1]
     with psycopg.connect(**conninfo) as conn:
         assert conn.execute("SELECT value FROM kept").fetchall() == [("survives",)]
 
 
 def test_usersvc_image_serves_users_as_non_root(containers, volume):
-    _, conninfo = start_postgres(containers, volume, free_port())
+    conninfo = start_postgres(containers, volume, free_port())[1]
     port = free_port()
     name = containers.run(image("usersvc"), options=[
         "--network", "host", "-e", f"USERSVC_BIND=127.0.0.1:{port}", "-e", "PGHOST=127.0.0.1",
@@ -106,6 +106,7 @@ def test_envoy_sidecar_binds_port_80_unprivileged_and_speaks_h2c(containers, tmp
         "--network", f"container:{sidecar}", "-e", "USERSVC_BIND=127.0.0.1:5000",
         "-e", "POD_NAME=usersvc-pod", "-e", "POD_IP=10.244.0.98"])
     probe = containers.run(image("probe"), options=["--network", f"container:{sidecar}"])
+
     def curl(*args):
         return docker("exec", probe, "curl", "-sS", "--max-time", "3", *args, check=False).stdout
 

@@ -52,12 +52,12 @@ def test_put_then_get_returns_the_user(usersvc):
 
 def test_password_is_stored_as_a_salted_hash(usersvc, postgres):
     put(usersvc, "carol", "Carol", "carolrules")
-    ((_, _, stored),) = stored_rows(postgres, "carol")
+    ((*_ids, stored),) = stored_rows(postgres, "carol")
     assert stored != "carolrules" and "carolrules" not in stored
     assert stored.startswith("scrypt$")
     assert verify_password("carolrules", stored)
     put(usersvc, "dave", "Dave", "carolrules")
-    ((_, _, other),) = stored_rows(postgres, "dave")
+    ((*_ids, other),) = stored_rows(postgres, "dave")
     assert other != stored
 
 

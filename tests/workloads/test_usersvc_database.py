@@ -52,7 +52,7 @@ def test_replicas_creating_the_schema_at_once_do_not_fail(processes):
     settings = dict(postgres.conninfo(), connect_timeout=5)
     try:
         # The race without a lock is timing-dependent, so run it a few times.
-        for _ in range(8):
+        for _round in range(8):
             postgres.execute("DROP TABLE IF EXISTS users")
             assert _race_schema_creation(settings, replicas=12) == []
             assert postgres.query("SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'") == [(1,)]
@@ -61,7 +61,7 @@ def test_replicas_creating_the_schema_at_once_do_not_fail(processes):
 
 
 def _race_schema_creation(settings, replicas):
-    stores = [UserStore(settings, max_connections=1) for _ in range(replicas)]
+    stores = [UserStore(settings, max_connections=1) for _replica in range(replicas)]
     errors = []
     barrier = threading.Barrier(replicas)
 

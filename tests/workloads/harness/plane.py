@@ -69,7 +69,7 @@ class DataPlane:
     def resolvednames(self, count, path="/user/alice"):
         """``count`` sequential GETs through the edge, each on a new connection like curl."""
         names = []
-        for _ in range(count):
+        for _request in range(count):
             response = self.call("GET", path)
             assert response.status == 200, response.body
             names.append(response.json()["resolvedname"])

@@ -17,7 +17,7 @@ def free_port(address="127.0.0.1"):
 
 def free_port_on_all(addresses):
     """A port number that is free on every address, for backends that share one port like pods do."""
-    for _ in range(50):
+    for _attempt in range(50):
         port = free_port(addresses[0])
         try:
             for address in addresses[1:]:

@@ -43,12 +43,12 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    host, _, port = args.bind.rpartition(":")
+    host, port = args.bind.rsplit(":", 1)
     store = EndpointStore()
     source = build_source(args, store)
     server = make_server(host.strip("[]"), int(port), DiscoveryService(store, source, hold_seconds=args.hold))
     # SIGTERM from the kubelet: stop accepting and exit promptly; held long-polls are daemon threads.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
     LOG.info("listening on %s", args.bind)
     try:
         server.serve_forever()
