@@ -3,6 +3,7 @@
 import pytest
 
 from harness.envoy import start_edge
+from harness.http import request
 from harness.plane import POD_ADDRESSES, DataPlane
 from harness.processes import ProcessGroup
 
@@ -76,6 +77,6 @@ def test_step2_edge_reaches_a_single_pod(plane):
     with ProcessGroup(plane.processes.log_dir / "step2") as processes:
         edge = start_edge(processes, name="edge-step2", edge_envoy_step=2,
                           edge_envoy_upstream_service=target.address, edge_envoy_upstream_port=target.sidecar_port)
-        from harness.http import request  # pylint: disable=import-outside-toplevel
-        names = [request("GET", "127.0.0.1", edge.listen_port, "/user/alice").json()["resolvedname"] for _request in range(12)]
+        names = [request("GET", "127.0.0.1", edge.listen_port, "/user/alice").json()["resolvedname"]
+                 for _request in range(12)]
     assert names == [target.address] * 12
