@@ -1,0 +1,52 @@
+"""A steady stream of requests through the edge, in a background thread that always stops by itself."""
+
+import collections
+import threading
+import time
+
+from .http import KeepAliveClient
+
+
+class SteadyStream(threading.Thread):
+    """GETs ``path`` every ``interval`` seconds until stopped, ``max_requests`` sent or ``max_seconds`` passed.
+
+    Keeps every answer with its send time, so callers can split the stream at the moments of a fault.
+    """
+
+    def __init__(self, host, port, path, interval=0.01, max_requests=30_000, max_seconds=300.0, timeout=5.0):
+        super().__init__(name=f"steady-stream-{port}", daemon=True)
+        self.client = KeepAliveClient(host, port, timeout=timeout)
+        self.path = path
+        self.interval = interval
+        self.max_requests = max_requests
+        self.max_seconds = max_seconds
+        self.answers = []  # (monotonic send time, Answer)
+        self._stop_event = threading.Event()
+
+    def run(self):
+        deadline = time.monotonic() + self.max_seconds
+        with self.client:
+            while (not self._stop_event.is_set() and len(self.answers) < self.max_requests
+                   and time.monotonic() < deadline):
+                sent_at = time.monotonic()
+                self.answers.append((sent_at, self.client.request("GET", self.path)))
+                self._stop_event.wait(self.interval)
+
+    def stop(self, timeout=10.0):
+        self._stop_event.set()
+        self.join(timeout)
+        if self.is_alive():
+            raise RuntimeError(f"{self.name} did not stop within {timeout}s")
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def tally(self):
+        """(sent, failed, {reason: count}) over every answer so far."""
+        answers = list(self.answers)
+        reasons = collections.Counter(answer.reason() for _, answer in answers if not answer.ok)
+        return len(answers), sum(reasons.values()), dict(reasons)
