@@ -154,3 +154,12 @@ def test_wildcard_characters_match_only_themselves(usersvc):
     assert put(usersvc, "w_ld%", "Wild", "pw").status == 200
     assert_error(usersvc.call("GET", user_path("wxld%")), 404)
     assert_error(usersvc.call("GET", user_path("w_ldcard")), 404)
+
+
+def test_answers_print_one_field_a_line_for_the_tutorials_grep(usersvc):
+    """The tutorial's loop is `curl -s $URL | grep resolvedname | tr -d ' ,"'`: one key per line."""
+    put(usersvc, "alice", "Alice", "alicerules")
+    text = usersvc.call("GET", "/user/alice").body.decode()
+    lines = [line for line in text.splitlines() if "resolvedname" in line]
+    assert len(lines) == 1, text
+    assert lines[0].translate(str.maketrans("", "", ' ,"')) == "resolvedname:127.0.0.1"
