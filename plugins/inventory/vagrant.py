@@ -35,9 +35,14 @@ options:
     choices: [envoy_mesh.lab.vagrant]
   project_dir:
     description:
-      - Directory that holds the C(Vagrantfile). A relative path is relative to the inventory file.
+      - Directory that holds the C(Vagrantfile). A relative path is relative to the inventory file
+        (to the file a symbolic link points at, when the inventory file is a link).
+      - Falls back to the environment variable C(VAGRANT_CWD), the variable with which Vagrant
+        itself is pointed at a project.
     type: str
     required: true
+    env:
+      - name: VAGRANT_CWD
   vagrant_binary:
     description:
       - Name or path of the Vagrant executable.
@@ -72,15 +77,16 @@ options:
 notes:
   - Only SSH connection settings are read from C(vagrant ssh-config); a C(ProxyCommand) there is
     not carried over.
-  - The environment variable C(VAGRANT_CWD) is ignored in favour of O(project_dir).
+  - Vagrant runs in O(project_dir) with C(VAGRANT_CWD) unset, and with C(VAGRANT_CHECKPOINT_DISABLE=1)
+    unless that is set, so that reading the inventory never waits on Vagrant's version check.
 """
 
 EXAMPLES = r"""
-# inventory/vagrant/lab.vagrant.yml: the tutorial's three CentOS 7 nodes
+# inventory/vagrant/lab.vagrant.yml: the tutorial's three CentOS 7 nodes; the project
+# directory comes from VAGRANT_CWD (export VAGRANT_CWD=~/src/kubernetes-vagrant-centos-cluster)
 plugin: envoy_mesh.lab.vagrant
-project_dir: ../../vagrant
 extra_vars:
-  ansible_python_interpreter: /usr/bin/python
+  ansible_python_interpreter: /usr/bin/python3
 
 ---
 # More groups, a keyed group, and the Vagrant queries kept in a cache
@@ -117,7 +123,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
         self._read_config_data(path)
-        project_dir = os.path.join(os.path.dirname(os.path.abspath(path)),
+        # A linked config (Molecule links inventory sources) stays relative to its own directory.
+        project_dir = os.path.join(os.path.dirname(os.path.realpath(path)),
                                    os.path.expanduser(self.get_option('project_dir')))
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache') and cache
@@ -151,6 +158,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         env = dict(os.environ)
         # VAGRANT_CWD would make Vagrant read another project than project_dir.
         env.pop('VAGRANT_CWD', None)
+        # Otherwise each command may first ask the vendor's servers for a newer version.
+        env.setdefault('VAGRANT_CHECKPOINT_DISABLE', '1')
         try:
             proc = subprocess.run(args, cwd=project_dir, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, universal_newlines=True,

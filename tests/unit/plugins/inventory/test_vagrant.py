@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible.errors import AnsibleParserError
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.inventory import BaseInventoryPlugin
@@ -65,6 +65,31 @@ def test_parse_fails_clearly_without_vagrant(plugin, tmp_path):
     with pytest.raises(AnsibleParserError) as error:
         plugin.parse(InventoryData(), DataLoader(), path, cache=False)
     assert "the Vagrant executable '/nonexistent/bin/vagrant' was not found" in str(error.value)
+
+
+def test_parse_finds_the_project_relative_to_a_linked_config(plugin, tmp_path):
+    # Molecule links inventory sources into a directory of its own.
+    project(tmp_path)
+    real = inventory_file(tmp_path, 'project_dir: vagrant\nvagrant_binary: /nonexistent/bin/vagrant\n')
+    links = tmp_path / 'links'
+    links.mkdir()
+    (links / 'lab.vagrant.yml').symlink_to(real)
+    with pytest.raises(AnsibleParserError) as error:
+        plugin.parse(InventoryData(), DataLoader(), str(links / 'lab.vagrant.yml'), cache=False)
+    # Past the Vagrantfile check: the project was found beside the real file.
+    assert "the Vagrant executable '/nonexistent/bin/vagrant' was not found" in str(error.value)
+
+
+def test_project_dir_falls_back_to_vagrant_cwd(plugin, tmp_path, monkeypatch):
+    directory = project(tmp_path)
+    monkeypatch.setenv('VAGRANT_CWD', str(directory))
+    path = inventory_file(tmp_path, 'vagrant_binary: /nonexistent/bin/vagrant\n')
+    with pytest.raises(AnsibleParserError) as error:
+        plugin.parse(InventoryData(), DataLoader(), path, cache=False)
+    assert "the Vagrant executable '/nonexistent/bin/vagrant' was not found" in str(error.value)
+    monkeypatch.delenv('VAGRANT_CWD')
+    with pytest.raises(AnsibleError, match="Required config 'project_dir'"):
+        plugin.parse(InventoryData(), DataLoader(), path, cache=False)
 
 
 def test_parse_reports_a_failing_command(plugin, tmp_path):

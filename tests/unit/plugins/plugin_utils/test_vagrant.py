@@ -157,3 +157,41 @@ def test_command_failed_message_is_one_short_line():
     assert msg.startswith('vagrant ssh-config exited with 1: The provider for this Vagrant-managed machine is '
                           'reporting that it is not yet ready for SSH.')
     assert '\n' not in msg and len(msg) < 400
+
+
+# ---------------------------------------------------------------- recorded from a real lab
+# Outputs of Vagrant 2.3.4 with the docker provider on the test lab (tests/vagrant), the
+# project path replaced: the forms above hold for another provider and its states too.
+DOCKER_PROJECT = '/home/alice/envoy-mesh-lab/tests/vagrant'
+
+
+def test_real_status_of_running_stopped_and_destroyed_machines():
+    assert vagrant.parse_status(fixture('status-docker-running.txt')) == [
+        dict(name='node1', state='running', provider='docker'),
+        dict(name='node2', state='running', provider='docker'),
+    ]
+    stopped = vagrant.parse_status(fixture('status-docker-node2-stopped.txt'))
+    assert stopped[1] == dict(name='node2', state='stopped', provider='docker')
+    assert vagrant.running_names(stopped, DOCKER_PROJECT) == ['node1']
+    destroyed = vagrant.parse_status(fixture('status-docker-node2-not-created.txt'))
+    assert destroyed[1] == dict(name='node2', state='not_created', provider='docker')
+    assert vagrant.running_names(destroyed, DOCKER_PROJECT) == ['node1']
+
+
+def test_real_status_outside_a_project_raises_after_its_ui_error_line():
+    with pytest.raises(vagrant.VagrantError, match=r'^vagrant status failed \(Vagrant::Errors::NoEnvironmentError\)'):
+        vagrant.parse_status(fixture('status-docker-no-vagrantfile.txt'))
+
+
+def test_real_ssh_config_gives_per_machine_keys_on_loopback_ports():
+    configs = vagrant.parse_ssh_config(fixture('ssh-config-docker.txt'))
+    result = vagrant.build_inventory(['node1', 'node2'], configs, group_map={'control_plane': ['node1']})
+    assert result['groups'] == {'nodes': ['node1', 'node2'], 'control_plane': ['node1']}
+    assert result['warnings'] == []
+    assert result['hosts']['node2'] == dict(
+        ansible_host='127.0.0.1',
+        ansible_port=32770,
+        ansible_user='vagrant',
+        ansible_ssh_private_key_file=DOCKER_PROJECT + '/.vagrant/machines/node2/docker/private_key',
+        ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes',
+    )
