@@ -1,0 +1,36 @@
+"""Run the collection's playbooks against the mesh under test, capturing all output and the wall time."""
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+
+from . import REPO, VENV_BIN
+
+
+@dataclass
+class PlaybookRun:
+    command: list
+    returncode: int
+    output: str
+    seconds: float
+
+    def tail(self, lines=40):
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+def run_playbook(target, playbook, *args, timeout=900):
+    """``ansible-playbook <playbook>`` from the repository with the target's extra vars; never raises on failure."""
+    command = [str(VENV_BIN / "ansible-playbook"), str(playbook), *target.playbook_args(), *args]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), KUBECONFIG=target.kubeconfig,
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}")
+    started = time.monotonic()
+    try:
+        result = subprocess.run(command, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
+        returncode, output = result.returncode, result.stdout
+    except subprocess.TimeoutExpired as exc:
+        returncode = -1
+        output = (exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or "")
+        output += f"\n[timed out after {timeout}s]"
+    return PlaybookRun(command, returncode, output, time.monotonic() - started)
