@@ -5,11 +5,12 @@
 PACKAGES=(
   docker.io containerd runc containernetworking-plugins debootstrap
   iptables conntrack socat iproute2 ethtool util-linux mount procps openssl ca-certificates curl gcc libc6-dev
+  python3 python3-jinja2
 )
 
 need_root
 mkdir -p "${LOG_DIR}"
-installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null | awk '/install ok installed/ {print $1}')"
+installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null | awk '/install ok installed/ {print $1}' || true)"
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   grep -qx "${pkg}" <<<"${installed}" || missing+=("${pkg}")

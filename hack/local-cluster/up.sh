@@ -29,8 +29,10 @@ ensure_kubectl_link() {
 }
 
 ensure_coredns() {
-  local manifest
-  manifest="$(python3 "${HERE}/render-coredns.py" "${COREDNS_IMAGE}" "${CLUSTER_DNS_IP}" "${CLUSTER_DOMAIN}")" ||
+  local manifest py
+  # The Python on PATH may be a virtualenv or pyenv without Jinja2; Debian's has python3-jinja2.
+  for py in python3 /usr/bin/python3; do "${py}" -c 'import jinja2' 2>/dev/null && break; done
+  manifest="$("${py}" "${HERE}/render-coredns.py" "${COREDNS_IMAGE}" "${CLUSTER_DNS_IP}" "${CLUSTER_DOMAIN}")" ||
     die "could not render the CoreDNS manifest (python3 with jinja2 is needed)"
   kubectl_ apply -f - <<<"${manifest}" | grep -v ' unchanged$' >&2 || true
   kubectl_ -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null ||
@@ -43,7 +45,16 @@ wait_node_ready() {
     die "node ${NODE_NAME} is not Ready: $(kubectl_ describe node "${NODE_NAME}" 2>&1 | grep -A8 '^Conditions' | tail -n +3)"
 }
 
+# Fails before anything starts when a port of a component that is not running is taken by someone else.
+preflight_ports() {
+  local name
+  for name in "${COMPONENTS[@]}"; do
+    find_component "${name}" >/dev/null || ensure_ports_free "${name}"
+  done
+}
+
 "${HERE}/install-deps.sh"
+preflight_ports
 ensure_docker
 "${HERE}/build-kubernetes.sh"
 "${HERE}/build-images.sh"

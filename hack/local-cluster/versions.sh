@@ -9,9 +9,10 @@ COREDNS_VERSION="${COREDNS_VERSION:-v1.12.1}"
 # Pause image that the 1.34 kubelet and kubeadm expect (build/pause/Makefile TAG).
 PAUSE_VERSION="${PAUSE_VERSION:-3.10.1}"
 
-PAUSE_IMAGE="envoy-mesh/pause:${PAUSE_VERSION}"
-COREDNS_IMAGE="envoy-mesh/coredns:${COREDNS_VERSION#v}"
-BASE_IMAGE="debian:bookworm-slim"
+# Image names are overridable so the benchmark can build into scratch tags.
+PAUSE_IMAGE="${PAUSE_IMAGE:-envoy-mesh/pause:${PAUSE_VERSION}}"
+COREDNS_IMAGE="${COREDNS_IMAGE:-envoy-mesh/coredns:${COREDNS_VERSION#v}}"
+BASE_IMAGE="${BASE_IMAGE:-debian:bookworm-slim}"
 
 GO="${GO:-/usr/local/go/bin/go}"
 CACHE_DIR="${ENVOY_MESH_CACHE:-/var/cache/envoy-mesh-lab}"
