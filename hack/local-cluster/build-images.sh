@@ -56,7 +56,8 @@ COPY pause /pause
 USER 65535:65535
 ENTRYPOINT ["/pause"]
 DOCKERFILE
-  docker build -q -t "${PAUSE_IMAGE}" "${ctx}" >/dev/null
+  docker build -q -t "${PAUSE_IMAGE}" "${ctx}" >/dev/null 2>>"${LOG_DIR}/build-images.log" ||
+    die "docker build of ${PAUSE_IMAGE} failed, see ${LOG_DIR}/build-images.log"
   rm -rf "${ctx}"
   save_cached "${PAUSE_IMAGE}"
 }
@@ -79,7 +80,8 @@ USER 65532:65532
 EXPOSE 53 53/udp
 ENTRYPOINT ["/coredns"]
 DOCKERFILE
-  docker build -q -t "${COREDNS_IMAGE}" "${ctx}" >/dev/null
+  docker build -q -t "${COREDNS_IMAGE}" "${ctx}" >/dev/null 2>>"${LOG_DIR}/build-images.log" ||
+    die "docker build of ${COREDNS_IMAGE} failed, see ${LOG_DIR}/build-images.log"
   rm -rf "${ctx}"
   save_cached "${COREDNS_IMAGE}"
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the other scripts
 # The cluster's daemons: start order, command lines, ports and health checks. Sourced by up/down/status.
 
 PKI="${STATE_DIR}/pki"
@@ -110,7 +111,8 @@ find_component() {
   local name=$1 pid
   if pid="$(pid_of "${name}")"; then echo "${pid}"; return 0; fi
   [[ ${name} == dockerd ]] && return 1
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
     component_matches "${name}" "${pid}" && { echo "${pid}"; return 0; }
   done
   return 1

@@ -34,10 +34,11 @@ kill_pod_processes() {
 # Shims outlive containerd; pick ours by the containerd address they were started with.
 kill_shims() {
   local pid cmdline
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
     [[ "$(readlink "/proc/${pid}/exe" 2>/dev/null)" == */containerd-shim* ]] || continue
     cmdline="$(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null)" || continue
-    [[ ${cmdline} == *"-address ${CONTAINERD_SOCKET} "* ]] && kill -KILL "${pid}" 2>/dev/null || true
+    if [[ ${cmdline} == *"-address ${CONTAINERD_SOCKET} "* ]]; then kill -KILL "${pid}" 2>/dev/null || true; fi
   done
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers: messages, pid files, port checks. Sourced, never run.
 set -euo pipefail
 
@@ -59,13 +60,12 @@ start_daemon() {
 
 # stop_daemon NAME: TERM, wait, then KILL the component (recorded or found); removes the pid file.
 stop_daemon() {
-  local name=$1 pid i
-  local attempt
-  for attempt in 1 2 3; do
+  local name=$1 pid
+  for _ in 1 2 3; do
     pid="$(find_component "${name}")" || break
     log "stopping ${name} (pid ${pid})"
     kill -TERM "${pid}" 2>/dev/null || true
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       kill -0 "${pid}" 2>/dev/null || break
       sleep 0.2
     done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the other scripts
 # Versions and fixed paths of the local lab cluster; sourced by every script here.
 # Kubernetes 1.34 is the newest minor that runs on cgroup v1 without overrides and still supports
 # containerd 1.6 (Debian bookworm's); see README.md.

@@ -16,7 +16,9 @@ def lab_setting(name):
     """A value from versions.sh, so the tests follow the scripts instead of repeating them."""
     out = subprocess.run(
         ["bash", "-c", f'. "{CLUSTER_DIR}/versions.sh" && printf %s "${{{name}}}"'],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return out.stdout
 
@@ -28,7 +30,10 @@ KUBECTL = "/usr/local/bin/kubectl"
 def kubectl(*args, check=True, input=None, timeout=120):
     result = subprocess.run(
         [KUBECTL, "--kubeconfig", KUBECONFIG, *args],
-        capture_output=True, text=True, input=input, timeout=timeout,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=timeout,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
@@ -61,7 +66,10 @@ def cluster_up():
 def namespace(cluster_up):
     name = f"local-cluster-test-{uuid.uuid4().hex[:6]}"
     kubectl("create", "namespace", name)
-    wait_until("default ServiceAccount", lambda: kubectl("-n", name, "get", "sa", "default", check=False).returncode == 0)
+    wait_until(
+        "default ServiceAccount",
+        lambda: kubectl("-n", name, "get", "sa", "default", check=False).returncode == 0,
+    )
     yield name
     kubectl("delete", "namespace", name, "--wait=false", check=False)
 

@@ -28,8 +28,9 @@ DEVICES = [lab_setting("SINK_DEV"), lab_setting("NODE_DEV"), lab_setting("CNI_BR
 
 
 def script(name, **env):
-    return subprocess.run([str(CLUSTER_DIR / name)], capture_output=True, text=True, timeout=900,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        [str(CLUSTER_DIR / name)], capture_output=True, text=True, timeout=900, env={**os.environ, **env}
+    )
 
 
 def cluster_processes():
@@ -86,7 +87,9 @@ def test_up_refuses_a_port_taken_by_another_program():
         sock.listen()
         result = script("up.sh")
     assert result.returncode != 0
-    assert f"port {lab_setting('ETCD_CLIENT_PORT')}" in result.stderr and f"pid {os.getpid()}" in result.stderr
+    assert (
+        f"port {lab_setting('ETCD_CLIENT_PORT')}" in result.stderr and f"pid {os.getpid()}" in result.stderr
+    )
     assert cluster_processes() == {}, "nothing may start when a port is taken"
 
 

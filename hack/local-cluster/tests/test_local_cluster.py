@@ -39,11 +39,19 @@ while (my $c = $s->accept) {
 
 
 def run_pod(namespace, name, image, command, env=None, labels=None):
-    container = {"name": "main", "image": image, "imagePullPolicy": "Never", "command": command,
-                 "env": [{"name": k, "value": v} for k, v in (env or {}).items()]}
-    pod = {"apiVersion": "v1", "kind": "Pod",
-           "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
-           "spec": {"containers": [container], "terminationGracePeriodSeconds": 0}}
+    container = {
+        "name": "main",
+        "image": image,
+        "imagePullPolicy": "Never",
+        "command": command,
+        "env": [{"name": k, "value": v} for k, v in (env or {}).items()],
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
+        "spec": {"containers": [container], "terminationGracePeriodSeconds": 0},
+    }
     kubectl("apply", "-f", "-", input=json.dumps(pod))
     kubectl("-n", namespace, "wait", "--for=condition=Ready", f"pod/{name}", "--timeout=120s", timeout=150)
     return kubectl_json("-n", namespace, "get", "pod", name)
@@ -108,8 +116,14 @@ def test_dns_does_not_answer_names_outside_the_cluster(namespace, shell_pod):
 
 def test_nodeport_answers_on_loopback(namespace, base_image):
     token = uuid.uuid4().hex
-    run_pod(namespace, "echo", base_image, ["perl", "-e", ECHO_SERVER], env={"TOKEN": token},
-            labels={"app": "echo"})
+    run_pod(
+        namespace,
+        "echo",
+        base_image,
+        ["perl", "-e", ECHO_SERVER],
+        env={"TOKEN": token},
+        labels={"app": "echo"},
+    )
     kubectl("-n", namespace, "expose", "pod", "echo", "--type=NodePort", "--port=80", "--target-port=8080")
     node_port = kubectl_json("-n", namespace, "get", "service", "echo")["spec"]["ports"][0]["nodePort"]
 
@@ -140,7 +154,9 @@ def test_unassigned_pod_ips_fail_locally(cluster_up):
 def test_unassigned_cluster_ip_is_refused_inside_a_pod(namespace, shell_pod):
     taken = {s["spec"].get("clusterIP") for s in kubectl_json("get", "services", "-A")["items"]}
     address = unused_address(SERVICE_CIDR, taken, SERVICE_CIDR[-256])
-    result = pod_exec(namespace, "shell", "timeout", "3", "bash", "-c", f"</dev/tcp/{address}/80", check=False)
+    result = pod_exec(
+        namespace, "shell", "timeout", "3", "bash", "-c", f"</dev/tcp/{address}/80", check=False
+    )
     assert result.returncode == 1 and "refused" in result.stderr, (result.returncode, result.stderr)
 
 
