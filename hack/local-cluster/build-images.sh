@@ -77,7 +77,6 @@ build_coredns() {
 FROM scratch
 COPY coredns /coredns
 USER 65532:65532
-EXPOSE 53 53/udp
 ENTRYPOINT ["/coredns"]
 DOCKERFILE
   docker build -q -t "${COREDNS_IMAGE}" "${ctx}" >/dev/null 2>>"${LOG_DIR}/build-images.log" ||
