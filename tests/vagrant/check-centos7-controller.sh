@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Check the controller of the CentOS 7 path (requirements-centos7.txt: ansible-core 2.16) against
+# this checkout: install it in a venv of its own, syntax-check the playbooks, read the cluster
+# through kubernetes.core, and run the node-side roles over SSH on the test lab's machines.
+#
+#   tests/vagrant/check-centos7-controller.sh
+#
+# The collections come from the project venv's `ansible` package (the releases that
+# `ansible-galaxy collection install -r requirements.yml` gives), since Galaxy may be out of reach.
+# Machines of the test lab that this script had to start are destroyed again at the end.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+lab=$repo/tests/vagrant
+cache=${ENVOY_MESH_CACHE:-/var/cache/envoy-mesh-lab}
+python=${PYTHON:-python3}
+kubeconfig=${KUBECONFIG:-/var/lib/envoy-mesh-lab/kubeconfig}
+export VAGRANT_CHECKPOINT_DISABLE=1
+
+venv=$cache/venv-centos7-$(sha256sum "$repo/requirements-centos7.txt" | cut -c1-12)
+if [[ ! -e $venv/.installed ]]; then
+    echo "Installing requirements-centos7.txt into $venv"
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$repo/requirements-centos7.txt"
+    touch "$venv/.installed"
+fi
+"$venv/bin/ansible" --version | head -1
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/centos7-controller.XXXXXX")
+started=()
+cleanup() {
+    if [[ ${#started[@]} -gt 0 ]]; then
+        (cd "$lab" && vagrant destroy --force "${started[@]}" >/dev/null) || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+bundled=$("$repo/.venv/bin/python" -c 'import ansible_collections, os; print(os.path.dirname(ansible_collections.__file__))')
+collections=$work/ansible_collections
+mkdir -p "$collections/ansible" "$collections/envoy_mesh"
+ln -s "$bundled/kubernetes" "$collections/kubernetes"
+for name in posix utils; do ln -s "$bundled/ansible/$name" "$collections/ansible/$name"; done
+ln -s "$repo" "$collections/envoy_mesh/lab"
+export ANSIBLE_COLLECTIONS_PATH=$work ANSIBLE_CONFIG=$repo/ansible.cfg PATH=$venv/bin:$PATH
+
+echo "Syntax of the playbooks under ansible-core 2.16"
+for playbook in site.yml playbooks/*.yml; do
+    ansible-playbook -i "$repo/inventory/vagrant" --syntax-check "$repo/$playbook" >/dev/null
+    echo "  ok $playbook"
+done
+
+if [[ -r $kubeconfig ]]; then
+    echo "Reading the cluster through kubernetes.core with the pinned kubernetes client"
+    K8S_AUTH_KUBECONFIG=$kubeconfig ansible localhost -m kubernetes.core.k8s_info \
+        -a 'kind=Namespace name=kube-system' | grep -q 'Active' ||
+        { echo "kubernetes.core.k8s_info did not read namespace kube-system" >&2; exit 1; }
+    echo "  ok k8s_info"
+else
+    echo "  skipped: no kubeconfig at $kubeconfig (start the local lab cluster)"
+fi
+
+echo "Node-side roles over SSH on the test lab"
+for machine in $(cd "$lab" && vagrant status --machine-readable | awk -F, '$3 == "state" && $4 != "running" {print $2}'); do
+    started+=("$machine")
+done
+if [[ ${#started[@]} -gt 0 ]]; then
+    (cd "$lab" && vagrant up "${started[@]}" >/dev/null)
+fi
+ansible-playbook -i "$lab/lab.vagrant.yml" "$lab/nodes.yml" | tail -n 6
+echo "ansible-core 2.16 controller: ok"
