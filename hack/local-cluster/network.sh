@@ -13,9 +13,22 @@ ensure_chain_jump() {
   iptables -w -t "${table}" -C "${parent}" -j "${chain}" 2>/dev/null || iptables -w -t "${table}" -I "${parent}" 1 -j "${chain}"
 }
 
-ensure_rule() {
+# sync_chain TABLE CHAIN RULE...: makes CHAIN hold exactly these rules (each RULE one string), in order.
+# Rewritten only when different; a moment without rules is harmless (the sink has no wire behind it).
+sync_chain() {
   local table=$1 chain=$2; shift 2
-  iptables -w -t "${table}" -C "${chain}" "$@" 2>/dev/null || iptables -w -t "${table}" -A "${chain}" "$@"
+  local rule same=1 rules=()
+  for rule in "$@"; do
+    read -ra rules <<<"${rule}"
+    iptables -w -t "${table}" -C "${chain}" "${rules[@]}" 2>/dev/null || same=0
+  done
+  (( $(iptables -w -t "${table}" -S "${chain}" | grep -c '^-A') == $# )) || same=0
+  ((same)) && return 0
+  iptables -w -t "${table}" -F "${chain}"
+  for rule in "$@"; do
+    read -ra rules <<<"${rule}"
+    iptables -w -t "${table}" -A "${chain}" "${rules[@]}"
+  done
 }
 
 # A port-less local device: dummy where the kernel has it, else an empty bridge (same effect: packets
@@ -43,15 +56,19 @@ up() {
   sysctl -qw "net.ipv4.neigh.${CNI_BRIDGE}.mcast_solicit=2" "net.ipv4.neigh.${CNI_BRIDGE}.retrans_time_ms=150"
 
   # Whatever is still routed to the sink has no owner: refuse it at once instead of timing out.
+  # In OUTPUT every chain sees the interface of the first route lookup, even after kube-proxy's nat
+  # OUTPUT rule has rerouted a ClusterIP connection to its pod, so DNATed packets are let through.
   ensure_chain_jump filter OUTPUT "${CHAIN_OUT}"
-  ensure_rule filter "${CHAIN_OUT}" -o "${SINK_DEV}" -p tcp -j REJECT --reject-with tcp-reset
-  ensure_rule filter "${CHAIN_OUT}" -o "${SINK_DEV}" -j REJECT --reject-with icmp-port-unreachable
-  ensure_chain_jump filter FORWARD "${CHAIN_FWD}"
-  ensure_rule filter "${CHAIN_FWD}" -o "${SINK_DEV}" -p tcp -j REJECT --reject-with tcp-reset
-  ensure_rule filter "${CHAIN_FWD}" -o "${SINK_DEV}" -j REJECT --reject-with icmp-port-unreachable
+  sync_chain filter "${CHAIN_OUT}" \
+    "-o ${SINK_DEV} -p tcp -m conntrack ! --ctstate DNAT -j REJECT --reject-with tcp-reset" \
+    "-o ${SINK_DEV} -m conntrack ! --ctstate DNAT -j REJECT --reject-with icmp-port-unreachable"
   # Docker sets the FORWARD policy to DROP; pods talk to each other and to the node through cni0.
-  ensure_rule filter "${CHAIN_FWD}" -s "${POD_CIDR}" -j ACCEPT
-  ensure_rule filter "${CHAIN_FWD}" -d "${POD_CIDR}" -j ACCEPT
+  ensure_chain_jump filter FORWARD "${CHAIN_FWD}"
+  sync_chain filter "${CHAIN_FWD}" \
+    "-o ${SINK_DEV} -p tcp -j REJECT --reject-with tcp-reset" \
+    "-o ${SINK_DEV} -j REJECT --reject-with icmp-port-unreachable" \
+    "-s ${POD_CIDR} -j ACCEPT" \
+    "-d ${POD_CIDR} -j ACCEPT"
 
   sysctl -qw net.ipv4.ip_forward=1
   sysctl -qw net.ipv4.conf.all.route_localnet=1

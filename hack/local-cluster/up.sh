@@ -34,7 +34,11 @@ ensure_coredns() {
   for py in python3 /usr/bin/python3; do "${py}" -c 'import jinja2' 2>/dev/null && break; done
   manifest="$("${py}" "${HERE}/render-coredns.py" "${COREDNS_IMAGE}" "${CLUSTER_DNS_IP}" "${CLUSTER_DOMAIN}")" ||
     die "could not render the CoreDNS manifest (python3 with jinja2 is needed)"
-  kubectl_ apply -f - <<<"${manifest}" | grep -v ' unchanged$' >&2 || true
+  # Server-side apply: client-side merges collapse container ports that differ only in protocol.
+  local ssa=(--server-side --force-conflicts --field-manager envoy-mesh-lab -f -)
+  if ! kubectl_ diff "${ssa[@]}" <<<"${manifest}" >/dev/null 2>&1; then
+    kubectl_ apply "${ssa[@]}" <<<"${manifest}" >&2
+  fi
   kubectl_ -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null ||
     die "CoreDNS is not available: $(kubectl_ -n kube-system get pods -l k8s-app=kube-dns -o wide 2>&1 | tail -n +2)"
 }

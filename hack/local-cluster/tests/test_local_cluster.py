@@ -109,6 +109,33 @@ def test_pod_resolves_service_names_through_cluster_dns(namespace, shell_pod):
     assert hosts.split()[0] == str(SERVICE_CIDR[1])
 
 
+def dns_query(name):
+    """A DNS query for the A record of NAME (id 1, recursion desired)."""
+    labels = b"".join(bytes([len(part)]) + part.encode() for part in name.split("."))
+    return b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + labels + b"\x00\x00\x01\x00\x01"
+
+
+def first_a_record(reply):
+    """The address in the last 4 bytes of a reply with one A answer (enough for this check)."""
+    answers = int.from_bytes(reply[6:8], "big")
+    return str(ipaddress.ip_address(reply[-4:])) if answers else None
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_cluster_dns_answers_the_host_over(transport, cluster_up):
+    query = dns_query(f"kubernetes.default.svc.{DOMAIN}")
+    if transport == "udp":
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(3)
+            sock.sendto(query, (DNS_IP, 53))
+            reply = sock.recv(512)
+    else:
+        with socket.create_connection((DNS_IP, 53), timeout=3) as sock:
+            sock.sendall(len(query).to_bytes(2, "big") + query)
+            reply = sock.recv(2 + 512)[2:]
+    assert first_a_record(reply) == str(SERVICE_CIDR[1])
+
+
 def test_dns_does_not_answer_names_outside_the_cluster(namespace, shell_pod):
     result = pod_exec(namespace, "shell", "getent", "hosts", "deb.debian.org", check=False)
     assert result.returncode != 0 and result.stdout == ""
