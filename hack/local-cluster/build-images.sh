@@ -9,11 +9,15 @@ mkdir -p "${IMAGE_CACHE_DIR}"
 # tarball_of IMAGE: the cache file an image is saved to.
 tarball_of() { echo "${IMAGE_CACHE_DIR}/$(echo "$1" | tr '/:' '__').tar"; }
 
-# Loads a cached tarball into Docker when the image is missing there (e.g. after Docker's store was reset).
+# Succeeds when the image is in Docker and in the cache, loading or saving whichever copy is missing
+# (Docker's store may have been reset, or the cache emptied).
 load_cached() {
   local image=$1 tar
   tar="$(tarball_of "${image}")"
-  docker image inspect "${image}" >/dev/null 2>&1 && [[ -s ${tar} ]] && return 0
+  if docker image inspect "${image}" >/dev/null 2>&1; then
+    [[ -s ${tar} ]] || save_cached "${image}"
+    return 0
+  fi
   [[ -s ${tar} ]] || return 1
   docker load -i "${tar}" >/dev/null && log "loaded ${image} from ${tar}"
 }
