@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import testinfra
 
 NAMESPACE = "envoy-tutorial"
 
@@ -42,13 +43,25 @@ def lab_vars(host):
 
 
 @pytest.fixture(scope="module")
-def round_robin_check(host):
-    """Runs the collection's round_robin_check module on the host and returns its result.
+def round_robin_check():
+    """Runs the collection's round_robin_check module on the controller, as mesh_validate does.
 
-    A failed check raises testinfra's AnsibleException, whose ``result`` is the module's result.
+    Returns the module's result with ``failed`` set. The ansible CLI's JSON output is read
+    directly because testinfra's own module runner loses the failed flag with ansible-core 2.19.
     """
+    controller = testinfra.get_host("local://")
 
     def run(**params):
-        return host.ansible("envoy_mesh.lab.round_robin_check", json.dumps(params), check=False)
+        command = controller.run(
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=ansible.builtin.json "
+            "ansible localhost --connection local --module-name envoy_mesh.lab.round_robin_check --args %s",
+            json.dumps(params),
+        )
+        assert command.rc in (0, 2), command.stderr
+        (play,) = json.loads(command.stdout)["plays"]
+        (task,) = play["tasks"]
+        result = task["hosts"]["localhost"]
+        result["failed"] = bool(result.get("failed")) or command.rc != 0
+        return result
 
     return run

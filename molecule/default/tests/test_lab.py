@@ -111,6 +111,7 @@ def test_edge_cycles_through_every_usersvc_pod(kube, lab_vars, round_robin_check
         use_proxy=False,
         wait_timeout=30,
     )
+    assert result["failed"] is False, result["msg"]
     assert result["changed"] is False
     assert sorted(result["cycle"]) == sorted(pod["status"]["podIP"] for pod in pods)
     assert result["sequence"] == result["cycle"] * (12 // len(pods))
