@@ -77,25 +77,9 @@ def inventory():
 def ssh_with_key(key, port):
     """Exit code of a plain ssh login with the given key only (255 when refused)."""
     return run(
-        "ssh",
-        "-i",
-        key,
-        "-p",
-        port,
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "ConnectTimeout=10",
-        "vagrant@127.0.0.1",
-        "true",
-        check=False,
-        timeout=60,
+        "ssh", "-i", key, "-p", port, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
+        "vagrant@127.0.0.1", "true", check=False, timeout=60,
     ).returncode
 
 
@@ -115,19 +99,12 @@ def test_plugin_lists_the_machines_with_what_vagrant_reports():
 
 def test_machines_built_the_images_with_the_hosts_docker_over_ssh():
     result = run(
-        BIN / "ansible",
-        "-i",
-        INVENTORY,
-        "nodes",
-        "-m",
-        "ansible.builtin.command",
-        "-a",
-        f"docker image ls --quiet --filter reference={IMAGES_REPOSITORY}/*",
+        BIN / "ansible", "-i", INVENTORY, "nodes", "-m", "ansible.builtin.command",
+        "-a", f"docker image ls --quiet --filter reference={IMAGES_REPOSITORY}/*",
     )
     assert result.stdout.count("rc=0") == 2
-    local = run(
-        "docker", "image", "ls", "--format", "{{.Repository}}", "--filter", f"reference={IMAGES_REPOSITORY}/*"
-    ).stdout.split()
+    local = run("docker", "image", "ls", "--format", "{{.Repository}}", "--filter",
+                f"reference={IMAGES_REPOSITORY}/*").stdout.split()
     assert sorted(set(local)) == sorted(
         f"{IMAGES_REPOSITORY}/{image}" for image in ["envoy", "postgres", "probe", "usersvc", "usersvc-sds"]
     )
@@ -143,16 +120,10 @@ def test_reprovision_recreates_a_machine_that_the_next_run_reaches_with_its_new_
     node1_container = container_id("node1")
 
     run(
-        BIN / "ansible-playbook",
-        "-i",
-        INVENTORY,
-        REPO / "playbooks" / "reprovision.yml",
-        "-e",
-        f"reprovision_project_dir={LAB}",
-        "-e",
-        '{"reprovision_machines": ["node2"]}',
-        "-e",
-        f"reprovision_converge_playbook={LAB / 'nodes.yml'}",
+        BIN / "ansible-playbook", "-i", INVENTORY, REPO / "playbooks" / "reprovision.yml",
+        "-e", f"reprovision_project_dir={LAB}",
+        "-e", '{"reprovision_machines": ["node2"]}',
+        "-e", f"reprovision_converge_playbook={LAB / 'nodes.yml'}",
         timeout=900,
     )
 
