@@ -34,7 +34,7 @@ def client(host, port, count, start_at):
     with KeepAliveClient(host, port, timeout=10) as conn:
         time.sleep(max(0.0, start_at - time.time()))
         started = time.time()
-        for _ in range(count):
+        for dummy in range(count):
             answer = conn.request("GET", PATH)
             if answer.ok:
                 latencies.append(answer.latency_ms)
@@ -76,9 +76,12 @@ def main():
     target = MeshTarget.from_env()
     cluster = Cluster(target)
     try:
-        (pod, *_) = sorted(cluster.ready_pods("service=usersvc"), key=lambda p: p.metadata.name)
+        pods = sorted(cluster.ready_pods("service=usersvc"), key=lambda p: p.metadata.name)
     finally:
         cluster.close()
+    if not pods:
+        raise SystemExit(f"no Ready usersvc pod in namespace {target.namespace}")
+    pod = pods[0]
     targets = {"edge": (target.edge_host, target.node_port), "direct": (pod.status.pod_ip, 80)}
     print(f"namespace {target.namespace}: edge {target.edge_url}, direct {pod.metadata.name} "
           f"{pod.status.pod_ip}:80; {args.clients} clients, {args.requests} requests per target and round")

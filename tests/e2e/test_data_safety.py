@@ -80,6 +80,11 @@ def sort_out(results):
     return outcomes
 
 
+def replaced(cluster, old):
+    """The old postgres pods have exited and their replacement is Ready."""
+    return not {pod.metadata.name for pod in cluster.pods(POSTGRES)} & old and cluster.rolled_out("postgres", 1)
+
+
 def uuid_of(edge, name):
     answer = edge.request("GET", f"/user/{name}")
     return answer.json().get("uuid") if answer.status == 200 else answer.status
@@ -121,16 +126,15 @@ def test_users_survive_a_postgres_pod_deletion_and_no_write_is_lost(cluster, tar
     with Writers(target, f"during-{run}", WRITERS) as writers:
         for name in old:
             cluster.delete_pod(name)
-        _, outage_s = poll(lambda: not {p.metadata.name for p in cluster.pods(POSTGRES)} & old
-                           and cluster.rolled_out("postgres", 1), TIMEOUT, interval=0.1,
-                           what="postgres to be replaced", describe=lambda: cluster.describe(POSTGRES))
+        outage_s = poll(lambda: replaced(cluster, old), TIMEOUT, interval=0.1, what="postgres to be replaced",
+                        describe=lambda: cluster.describe(POSTGRES))
         time.sleep(AFTER_RECOVERY_S)
     poll(lambda: edge.request("GET", "/user/alice").ok, 60, what="reads through the edge to work again")
 
     lost = [name for name, uid in before.items() if uuid_of(edge, name) != uid]
     outcomes = sort_out(writers.results)
     acknowledged_lost = [name for name, answer in outcomes["stored"] if uuid_of(edge, name) != answer.json()["uuid"]]
-    refused = [name for name, _ in outcomes["refused"]]
+    refused = [name for name, dummy in outcomes["refused"]]
     refused_stored = rows_named(Database(cluster), refused)
     figures("data safety: postgres pod deleted under writes", [
         f"users written before: {BEFORE}, readable after: {BEFORE - len(lost)}",
@@ -138,7 +142,7 @@ def test_users_survive_a_postgres_pod_deletion_and_no_write_is_lost(cluster, tar
         f"new one Ready)",
         f"  stored: {len(outcomes['stored'])}, of which lost after the restart: {len(acknowledged_lost)}",
         f"  refused (503 ok:false): {len(refused)}, of which stored anyway: {refused_stored}",
-        f"  other answers: {len(outcomes['other'])} {sorted({a.reason() for _, a in outcomes['other']})[:3]}",
+        f"  other answers: {len(outcomes['other'])} {sorted({a.reason() for dummy, a in outcomes['other']})[:3]}",
     ])
     assert not lost, f"users written before the restart are gone: {lost}"
     assert not outcomes["other"], [(name, answer.reason()) for name, answer in outcomes["other"][:10]]
@@ -157,14 +161,14 @@ def test_writes_while_postgres_is_down_are_refused_and_never_stored(cluster, tar
     down_s = time.monotonic() - started
     outcomes = sort_out(writers.results)
     cluster.scale("postgres", 1)
-    _, back_s = poll(lambda: cluster.rolled_out("postgres", 1), TIMEOUT, interval=0.2, what="postgres to run again",
-                     describe=lambda: cluster.describe(POSTGRES))
+    back_s = poll(lambda: cluster.rolled_out("postgres", 1), TIMEOUT, interval=0.2, what="postgres to run again",
+                  describe=lambda: cluster.describe(POSTGRES))
     poll(lambda: edge.request("GET", "/user/alice").ok, 60, what="reads through the edge to work again")
 
-    refused = [name for name, _ in outcomes["refused"]]
+    refused = [name for name, dummy in outcomes["refused"]]
     readable = [name for name in refused if uuid_of(edge, name) != 404]
-    stored_rows = rows_named(Database(cluster), [name for name, _ in writers.results])
-    latencies = sorted(answer.latency_ms for _, answer in writers.results)
+    stored_rows = rows_named(Database(cluster), [name for name, dummy in writers.results])
+    latencies = sorted(answer.latency_ms for dummy, answer in writers.results)
     figures("data safety: writes while postgres is stopped", [
         f"writes: {len(writers.results)} in {down_s:.1f} s, refused with 503 ok:false: {len(refused)}, "
         f"other: {len(outcomes['other'])}; slowest answer {latencies[-1] / 1000:.1f} s",

@@ -60,9 +60,9 @@ def test_site_run_at_vvv_shows_no_password(cluster, target, figures):
     run = run_playbook(target, SITE, "-vvv", timeout=900)
     assert run.returncode == 0, run.tail()
     with KeepAliveClient(target.edge_host, target.node_port, timeout=15) as edge:
-        for name, (fullname, _) in USERS.items():
+        for name, (fullname, dummy) in USERS.items():
             assert edge.request("GET", f"/user/{name}").json()["fullname"] == fullname, f"{name} was not PUT again"
-    secrets = [password for _, password in USERS.values()] + [secret_value(cluster, "postgres-credentials")]
+    secrets = [password for dummy, password in USERS.values()] + [secret_value(cluster, "postgres-credentials")]
     assert not leaks(run.output, secrets), "passwords appear in the site playbook's -vvv output"
     figures("secrets in -vvv output (site)", [
         f"site.yml -vvv: {len(run.output)} chars searched for {len(secrets)} secrets, no leak; "

@@ -59,8 +59,8 @@ def test_no_plain_text_password_anywhere_in_the_database(cluster):
 # (verb, resource, namespace: "own", "other" or "*" for all namespaces, None when cluster-scoped)
 ALLOWED = [(verb, "endpointslices.discovery.k8s.io", "own") for verb in ("get", "list", "watch")]
 DENIED = [
-    *[(verb, "endpointslices.discovery.k8s.io", "own") for verb in ("create", "update", "patch", "delete",
-                                                                     "deletecollection")],
+    *[(verb, "endpointslices.discovery.k8s.io", "own")
+      for verb in ("create", "update", "patch", "delete", "deletecollection")],
     *[(verb, "endpointslices.discovery.k8s.io", ns) for verb in ("get", "list", "watch")
       for ns in ("kube-system", "default", "*")],
     *[(verb, "secrets", "own") for verb in ("get", "list", "watch")],
@@ -161,7 +161,7 @@ def probe(cluster):
 
 @pytest.mark.parametrize("service", ["edge-envoy", "usersvc"])
 def test_envoy_admin_answers_inside_the_pod_only(cluster, probe, service):
-    (pod, *_) = cluster.ready_pods(f"service={service}")
+    pod = cluster.ready_pods(f"service={service}")[0]
     ip = pod.status.pod_ip
     # From another pod the listener answers, so the network path works...
     assert probe.curl(f"http://{ip}:80/user/health") == (0, 200)

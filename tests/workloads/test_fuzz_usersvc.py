@@ -97,7 +97,7 @@ def send_large(address, port, path, body, chunked):
         sock.sendall(head)
         sent = 0
         while sent < len(payload):
-            readable, writable, _ = select.select([sock], [sock], [], 30)
+            readable, writable, dummy = select.select([sock], [sock], [], 30)
             if readable:
                 break
             if writable:

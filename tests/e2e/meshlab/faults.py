@@ -37,8 +37,7 @@ def run_fault(cluster, name, action, settled, expected_backends, gone=None, time
         # A few answers before the fault show the stream works at all.
         poll(lambda: len(stream.answers) >= 5, 10, interval=0.01, what="the first answers of the stream")
         action()
-        _, settle = poll(settled, timeout, interval=0.05, what=f"{name} to settle",
-                         describe=cluster.describe)
+        settle = poll(settled, timeout, interval=0.05, what=f"{name} to settle", describe=cluster.describe)
         lag = wait_for_rotation(cluster, f"{target.edge_url}/user/alice", expected_backends, timeout)
         if gone is not None:
             poll(gone, timeout, interval=0.1, what=f"the pods replaced by {name} to exit", describe=cluster.describe)

@@ -25,7 +25,7 @@ def check_round(url, expected_backends, timeout=2.0):
     opener = round_robin.reusable_opener(validate_certs=False)
     requests = max(1, len(expected_backends)) * REQUESTS_PER_BACKEND
     answers = [round_robin.fetch_once(opener, url, time.monotonic, timeout=timeout, use_proxy=False)
-               for _ in range(requests)]
+               for dummy in range(requests)]
     return round_robin.analyse_round(answers, round_robin.DEFAULT_FIELD, expected_backends=expected_backends,
                                      mode="balanced", tolerance=float(requests), require_ok=True)
 
@@ -44,6 +44,5 @@ def wait_for_rotation(cluster, url, expected_count, timeout):
         last["msg"] = result["msg"]
         return result["passed"]
 
-    _, waited = poll(rotation_matches, timeout, interval=0.05, what=f"the edge to balance over {expected_count} pods",
-                     describe=lambda: f"{last.get('msg')} (Ready: {last.get('ips')}; pods: {cluster.describe()})")
-    return waited
+    return poll(rotation_matches, timeout, interval=0.05, what=f"the edge to balance over {expected_count} pods",
+                describe=lambda: f"{last.get('msg')} (Ready: {last.get('ips')}; pods: {cluster.describe()})")

@@ -48,5 +48,5 @@ class SteadyStream(threading.Thread):
     def tally(self):
         """(sent, failed, {reason: count}) over every answer so far."""
         answers = list(self.answers)
-        reasons = collections.Counter(answer.reason() for _, answer in answers if not answer.ok)
+        reasons = collections.Counter(answer.reason() for dummy, answer in answers if not answer.ok)
         return len(answers), sum(reasons.values()), dict(reasons)

@@ -8,16 +8,15 @@ class WaitTimeout(AssertionError):
 
 
 def poll(predicate, timeout, interval=0.1, what="condition", describe=None):
-    """Call ``predicate`` until it returns a truthy value; return (value, seconds waited).
+    """Call ``predicate`` until it returns a truthy value; return the seconds waited.
 
     On timeout, raise WaitTimeout naming ``what`` and, when given, ``describe()`` of the last state.
     """
     started = time.monotonic()
     deadline = started + timeout
     while True:
-        value = predicate()
-        if value:
-            return value, time.monotonic() - started
+        if predicate():
+            return time.monotonic() - started
         if time.monotonic() >= deadline:
             state = f": {describe()}" if describe else ""
             raise WaitTimeout(f"timed out after {timeout:g}s waiting for {what}{state}")
