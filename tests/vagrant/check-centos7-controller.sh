@@ -47,7 +47,7 @@ export ANSIBLE_COLLECTIONS_PATH=$work ANSIBLE_CONFIG=$repo/ansible.cfg PATH=$ven
 
 echo "Syntax of the playbooks under ansible-core 2.16"
 for playbook in site.yml playbooks/*.yml; do
-    ansible-playbook -i localhost, --syntax-check "$repo/$playbook" >/dev/null
+    ANSIBLE_HOST_PATTERN_MISMATCH=ignore ansible-playbook -i localhost, --syntax-check "$repo/$playbook" >/dev/null
     echo "  ok $playbook"
 done
 
