@@ -2,13 +2,14 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+PYTEST := pytest -p no:cacheprovider
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export KUBECONFIG ?= /var/lib/envoy-mesh-lab/kubeconfig
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
-
-.PHONY: lab test venv test-deps cluster cluster-down cluster-status lint sanity units workloads molecule
-
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
+
+.PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
+	lint sanity units workloads molecule
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt constraints.txt
@@ -24,7 +25,7 @@ $(COLLECTION_LINK):
 test-deps:
 	hack/install-test-deps.sh
 
-cluster:
+cluster: venv
 	hack/local-cluster/up.sh
 
 cluster-down:
@@ -33,8 +34,8 @@ cluster-down:
 cluster-status:
 	hack/local-cluster/status.sh
 
-lab: venv cluster
-	ansible-playbook -i inventory/local site.yml
+lab: cluster
+	ansible-playbook site.yml
 
 lint: venv
 	ansible-lint --profile production
@@ -45,10 +46,15 @@ sanity: venv test-deps
 units: venv
 	hack/ansible-test.sh units
 
-workloads: venv test-deps
-	pytest -p no:cacheprovider tests/workloads
+# The cluster's own checks (node Ready, version, DNS, NodePort, the sink for unassigned addresses).
+cluster-test: cluster
+	$(PYTEST) hack/local-cluster/tests
 
+workloads: venv test-deps cluster
+	$(PYTEST) tests/workloads
+
+# Scenarios in a fixed order: default builds the images the later ones reuse.
 molecule: venv cluster
-	molecule test --all
+	cd molecule/.. && for s in default step2 faults vagrant; do molecule test -s $$s || exit 1; done
 
-test: lint sanity units workloads molecule
+test: lint sanity units cluster-test molecule workloads
