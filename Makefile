@@ -55,6 +55,6 @@ workloads: venv test-deps cluster
 
 # Scenarios in a fixed order: default builds the images the later ones reuse.
 molecule: venv cluster
-	cd molecule/.. && for s in default step2 faults vagrant; do molecule test -s $$s || exit 1; done
+	for s in default step2 faults vagrant; do molecule test -s $$s || exit 1; done
 
 test: lint sanity units cluster-test molecule workloads
