@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
-	lint sanity units workloads molecule
+	centos7-check lint sanity units workloads molecule
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt constraints.txt
@@ -54,7 +54,11 @@ workloads: venv test-deps cluster
 	$(PYTEST) tests/workloads
 
 # Scenarios in a fixed order: default builds the images the later ones reuse.
-molecule: venv cluster
+molecule: venv test-deps cluster
 	for s in default step2 faults vagrant; do molecule test -s $$s || exit 1; done
 
-test: lint sanity units cluster-test molecule workloads
+# The controller path for the tutorial's CentOS 7 nodes: ansible-core 2.16 (requirements-centos7.txt).
+centos7-check: venv test-deps cluster
+	tests/vagrant/check-centos7-controller.sh
+
+test: lint sanity units cluster-test centos7-check molecule workloads

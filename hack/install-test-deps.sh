@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages that `make test` needs beyond the lab cluster's own (hack/local-cluster/install-deps.sh):
-# shellcheck, without which ansible-test sanity skips its shell check, and PostgreSQL for the workloads tests.
+# shellcheck, without which ansible-test sanity skips its shell check, PostgreSQL for the workloads tests
+# and Vagrant (docker provider) for the vagrant scenario.
 set -euo pipefail
 
-packages=(shellcheck postgresql)
+packages=(shellcheck postgresql vagrant)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q 'install ok installed' || missing+=("${pkg}")
