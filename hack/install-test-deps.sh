@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages that `make test` needs beyond the lab cluster's own (hack/local-cluster/install-deps.sh):
-# shellcheck, without which ansible-test sanity skips its shell check, PostgreSQL for the workloads tests
+# the shell linter (without it ansible-test sanity skips its shell check), PostgreSQL for the workloads tests
 # and Vagrant (docker provider) for the vagrant scenario.
 set -euo pipefail
 

@@ -22,7 +22,7 @@ fi
 
 work="${CACHE_DIR}/src/kubernetes-${KUBERNETES_VERSION}"
 mkdir -p "${work}/cmd/etcd" "${KUBE_BIN_DIR}"
-cd "${work}"
+cd "${work}" || exit 1
 
 log "fetching k8s.io/kubernetes@${KUBERNETES_VERSION}"
 k8s_dir="$("${GO}" mod download -json "k8s.io/kubernetes@${KUBERNETES_VERSION}" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"

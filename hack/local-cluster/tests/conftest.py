@@ -34,6 +34,7 @@ def kubectl(*args, check=True, input=None, timeout=120):
         text=True,
         input=input,
         timeout=timeout,
+        check=False,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")

@@ -29,7 +29,7 @@ DEVICES = [lab_setting("SINK_DEV"), lab_setting("NODE_DEV"), lab_setting("CNI_BR
 
 def script(name, **env):
     return subprocess.run(
-        [str(CLUSTER_DIR / name)], capture_output=True, text=True, timeout=900, env={**os.environ, **env}
+        [str(CLUSTER_DIR / name)], capture_output=True, text=True, timeout=900, env={**os.environ, **env}, check=False
     )
 
 
