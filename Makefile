@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
-	centos7-check lint sanity units workloads molecule
+	cluster-lifecycle-test centos7-check lint sanity units workloads molecule
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt constraints.txt
@@ -48,7 +48,11 @@ units: venv
 
 # The cluster's own checks (node Ready, version, DNS, NodePort, the sink for unassigned addresses).
 cluster-test: cluster
-	$(PYTEST) hack/local-cluster/tests
+	$(PYTEST) hack/local-cluster/tests/test_local_cluster.py
+
+# Takes the cluster down and up again (stale pid files, a half-started cluster); ends with it up.
+cluster-lifecycle-test: cluster
+	LOCAL_CLUSTER_LIFECYCLE=1 $(PYTEST) hack/local-cluster/tests/test_lifecycle.py
 
 workloads: venv test-deps cluster
 	$(PYTEST) tests/workloads
@@ -61,4 +65,4 @@ molecule: venv test-deps cluster
 centos7-check: venv test-deps cluster
 	tests/vagrant/check-centos7-controller.sh
 
-test: lint sanity units cluster-test centos7-check molecule workloads
+test: lint sanity units cluster-test cluster-lifecycle-test centos7-check molecule workloads
