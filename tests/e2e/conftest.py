@@ -8,17 +8,28 @@ import pytest
 
 from meshlab.kube import Cluster
 from meshlab.target import MeshTarget
+from meshlab.waiting import WaitTimeout, poll
 
 FIGURES = {}
+DEPLOYMENTS = ("postgres", "usersvc-sds", "usersvc", "edge-envoy")
+# How long a test waits for a mesh it finds unsettled before it gives up.
+HEALTH_TIMEOUT = 90
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "rebuild: tears the mesh down and rebuilds it (minutes)")
 
 
+# Read-only checks first, then faults, then what replaces data or the whole mesh.
+FILE_ORDER = ("test_security", "test_faults", "test_data_safety", "test_secrets_in_output", "test_rebuild")
+
+
 def pytest_collection_modifyitems(items):
-    # Rebuilding replaces every pod, so it runs after the checks of the running mesh.
-    items.sort(key=lambda item: item.get_closest_marker("rebuild") is not None)
+    def rank(item):
+        name = item.path.stem
+        return FILE_ORDER.index(name) if name in FILE_ORDER else len(FILE_ORDER)
+
+    items.sort(key=rank)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -58,3 +69,26 @@ def cluster(target):
     assert deployment.spec.replicas >= 1
     yield cluster
     cluster.close()
+
+
+@pytest.fixture(scope="session")
+def healthy_mesh(cluster):
+    """healthy_mesh(): wait until every Deployment is rolled out, or fail.
+
+    Once the mesh failed to recover, later tests fail at once with the same reason instead of each
+    waiting out the timeout again.
+    """
+    broken = []
+
+    def check():
+        if broken:
+            pytest.fail(f"the mesh has not recovered since an earlier test: {broken[0]}")
+        for name in DEPLOYMENTS:
+            try:
+                poll(lambda n=name: cluster.rolled_out(n), HEALTH_TIMEOUT, interval=0.5, what=f"{name} to be rolled out",
+                     describe=lambda n=name: cluster.describe(f"service={n}"))
+            except WaitTimeout as exc:
+                broken.append(str(exc))
+                raise
+
+    return check

@@ -99,7 +99,8 @@ def rows_named(db, names):
 
 
 @pytest.fixture
-def edge(target):
+def edge(target, healthy_mesh):
+    healthy_mesh()
     with KeepAliveClient(target.edge_host, target.node_port, timeout=30) as client:
         poll(lambda: client.request("GET", "/user/alice").ok, 60, what="reads through the edge")
         yield client

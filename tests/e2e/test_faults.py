@@ -14,7 +14,7 @@ from meshlab.rotation import wait_for_rotation
 from meshlab.waiting import poll
 
 REPLICAS = 3
-SETTLE_TIMEOUT = 180
+SETTLE_TIMEOUT = 120
 ROWS = []
 
 
@@ -28,14 +28,12 @@ def three_replicas_at_the_end(cluster):
 
 
 @pytest.fixture
-def fault(cluster, target, figures):
+def fault(cluster, target, figures, healthy_mesh):
     """fault(name, action, settled, backends, gone) -> FaultFigures, after a healthy start; the row is printed."""
 
     def run(name, action, settled, backends, gone=None):
+        healthy_mesh()
         current = cluster.deployment("usersvc").spec.replicas
-        for name_, replicas in (("postgres", 1), ("usersvc-sds", 1), ("usersvc", current)):
-            poll(lambda n=name_, r=replicas: cluster.rolled_out(n, r), SETTLE_TIMEOUT,
-                 what=f"{name_} to be rolled out before '{name}'", describe=cluster.describe)
         wait_for_rotation(cluster, f"{target.edge_url}/user/alice", current, SETTLE_TIMEOUT)
         row = run_fault(cluster, name, action, settled, backends, gone=gone, timeout=SETTLE_TIMEOUT)
         ROWS.append(row)

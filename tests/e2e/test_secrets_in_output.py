@@ -52,7 +52,8 @@ def test_generated_postgres_password_is_not_in_vvv_output(cluster, target, fresh
     figures("secrets in -vvv output", [f"postgres Secret tasks: {len(run.output)} chars searched, no leak"])
 
 
-def test_site_run_at_vvv_shows_no_password(cluster, target, figures):
+def test_site_run_at_vvv_shows_no_password(cluster, target, figures, healthy_mesh):
+    healthy_mesh()
     # Stale full names make the site playbook PUT both users again, with their passwords.
     with KeepAliveClient(target.edge_host, target.node_port, timeout=15) as edge:
         for name, (fullname, password) in USERS.items():
