@@ -92,7 +92,7 @@ def test_services_resolve_from_a_pod(host, kube, lab_vars):
     result = host.run_expect(
         [0],
         "kubectl --namespace envoy-tutorial run dns-test --rm --attach --quiet --restart=Never "
-        f"--image={image} --image-pull-policy=IfNotPresent --overrides='{json.dumps(overrides)}' "
+        f"--image={image} --image-pull-policy=Never --overrides='{json.dumps(overrides)}' "
         f"--command -- sh -c 'for n in {names}; do dig +short +search $n | tail -n 1; done'",
     )
     answers = result.stdout.split()
