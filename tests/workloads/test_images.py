@@ -110,7 +110,7 @@ def test_envoy_sidecar_binds_port_80_unprivileged_and_speaks_h2c(containers, tmp
     def curl(*args):
         return docker("exec", probe, "curl", "-sS", "--max-time", "3", *args, check=False).stdout
 
-    wait_until(lambda: '"ok":true' in curl("http://127.0.0.1/user/health"), 30,
+    wait_until(lambda: '"ok": true' in curl("http://127.0.0.1/user/health"), 30,
                what=f"sidecar in its pod: {containers.logs(sidecar)[-2000:]}")
     assert curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version}",
                 "http://127.0.0.1/user/health") == "2"
