@@ -39,16 +39,36 @@ def health():
     return _reply(msg="user health check OK")
 
 
+def _check_path_is_utf8():
+    # Werkzeug decodes the path leniently, so bytes that are not UTF-8 would arrive as U+FFFD and
+    # several different names would collapse into one. WSGI gives the raw path as latin-1.
+    try:
+        request.environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise ApiError(400, "user name must be UTF-8: the path holds percent-encoded bytes that are not") from None
+
+
+def _read_body():
+    data = request.get_data(cache=False)
+    # A chunked body has no Content-Length for Werkzeug to check up front: it stops reading at the
+    # limit, so whatever is left past it means the body was too large.
+    if request.content_length is None and request.environ["wsgi.input"].read(1):
+        raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+    return data
+
+
 @routes.put("/user/<name>")
 def put_user(name):
+    _check_path_is_utf8()
     check_new_username(name)
-    fullname, password = parse_user_body(request.get_data(cache=False))
+    fullname, password = parse_user_body(_read_body())
     user = _store().upsert(name, fullname, hash_password(password))
     return _reply(uuid=user.uuid, fullname=user.fullname)
 
 
 @routes.get("/user/<name>")
 def get_user(name):
+    _check_path_is_utf8()
     check_username(name)
     user = _store().get(name)
     if user is None:
@@ -75,6 +95,8 @@ def create_app(store=None, identity=None):
     """Application factory; gunicorn calls it once per worker."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # A name holding "/" (sent as %2F) must get a JSON 404, not an HTML redirect to a merged path.
+    app.url_map.merge_slashes = False
     # Indented, sorted JSON as the tutorial's Flask printed it: its twelve-curl loop greps one
     # "resolvedname" line out of each answer.
     app.json.compact = False
