@@ -60,6 +60,9 @@ def percentile(ordered, fraction):
 def describe(name, latencies, failed, seconds):
     ordered = sorted(latencies)
     total = len(latencies) + failed
+    if not ordered:
+        print(f"  {name:<7} all {total} requests failed")
+        return 0.0, float("nan")
     print(f"  {name:<7} {total} requests ({failed} failed) in {seconds:.2f} s = {total / seconds:7.0f} req/s; "
           f"latency ms p50 {percentile(ordered, 0.5):.2f} p90 {percentile(ordered, 0.9):.2f} "
           f"p99 {percentile(ordered, 0.99):.2f} max {ordered[-1]:.2f}")
@@ -85,6 +88,12 @@ def main():
     targets = {"edge": (target.edge_host, target.node_port), "direct": (pod.status.pod_ip, 80)}
     print(f"namespace {target.namespace}: edge {target.edge_url}, direct {pod.metadata.name} "
           f"{pod.status.pod_ip}:80; {args.clients} clients, {args.requests} requests per target and round")
+
+    for name, (host, port) in targets.items():
+        with KeepAliveClient(host, port, timeout=10) as probe:
+            answer = probe.request("GET", PATH)
+        if not answer.ok:
+            raise SystemExit(f"GET {PATH} via {name} {host}:{port} fails ({answer.reason()}): is the mesh up?")
 
     totals = {name: ([], 0, 0.0) for name in targets}
     with ProcessPoolExecutor(max_workers=args.clients) as pool:
