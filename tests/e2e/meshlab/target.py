@@ -1,8 +1,7 @@
 """Which deployed mesh the suite checks, read from the environment so CI and side-by-side copies share it.
 
 MESH_NAMESPACE (default envoy-tutorial), MESH_EDGE_NODE_PORT (default 30800), KUBECONFIG (default the
-local lab's), MESH_EXTRA_VARS (more --extra-vars for the playbooks the suite runs, e.g. the postgres
-volume of a second copy of the mesh).
+local lab's), MESH_EXTRA_VARS (more --extra-vars for the playbooks the suite runs, as ansible-playbook takes them).
 """
 
 import os
