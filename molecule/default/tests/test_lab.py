@@ -89,12 +89,21 @@ def test_services_resolve_from_a_pod(host, kube, lab_vars):
         }
     }
     names = "usersvc postgres usersvc-sds edge-envoy kubernetes.default.svc.cluster.local"
-    result = host.run_expect(
+    kubectl = "kubectl --namespace envoy-tutorial"
+    # Read the answers from the finished pod's log: `kubectl run --attach` can miss the first lines of
+    # a pod that prints them before the attach is in place.
+    host.run(f"{kubectl} delete pod dns-test --ignore-not-found --wait=true")
+    host.run_expect(
         [0],
-        "kubectl --namespace envoy-tutorial run dns-test --rm --attach --quiet --restart=Never "
+        f"{kubectl} run dns-test --restart=Never "
         f"--image={image} --image-pull-policy=Never --overrides='{json.dumps(overrides)}' "
         f"--command -- sh -c 'for n in {names}; do dig +short +search $n | tail -n 1; done'",
     )
+    try:
+        host.run_expect([0], f"{kubectl} wait pod/dns-test --for=jsonpath='{{.status.phase}}'=Succeeded --timeout=60s")
+        result = host.run_expect([0], f"{kubectl} logs dns-test")
+    finally:
+        host.run(f"{kubectl} delete pod dns-test --wait=false")
     answers = result.stdout.split()
     assert len(answers) == 5
     assert answers[-1] == "10.254.0.1"
