@@ -34,24 +34,9 @@ ansible_test=$venv/bin/ansible-test
     exit 1
 }
 
-# Copy what git would ship (tracked and new files, not ignored ones such as .venv).
-copy_collection() {
-    local dest=$1
-    mkdir -p "$dest"
-    if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-        git -C "$repo" ls-files -z --cached --others --exclude-standard |
-            while IFS= read -r -d '' path; do
-                # Tracked files deleted in the work tree are still listed by git;
-                # .ansible/ is ansible-lint's cache, with a copy of the collection.
-                [[ $path == .ansible/* ]] && continue
-                if [[ -e $repo/$path || -L $repo/$path ]]; then printf '%s\0' "$path"; fi
-            done |
-            tar -C "$repo" --null -T - -cf - | tar -C "$dest" -xf -
-    else
-        tar -C "$repo" --exclude=./.venv --exclude=./.ansible --exclude=./tests/output -cf - . |
-            tar -C "$dest" -xf -
-    fi
-}
+# copy_collection DEST: what git would ship of the checkout.
+# shellcheck source=hack/lib/copy-collection.sh
+. "$repo/hack/lib/copy-collection.sh"
 
 # ansible-test bootstraps pip in each test venv with a script it downloads from a host
 # outside the package index. Where that host is out of reach, use the interpreter's

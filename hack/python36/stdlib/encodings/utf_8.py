@@ -1,0 +1,30 @@
+"""The utf-8 codec of the bootstrap Python 3.6, built on the builtin _codecs module.
+
+The interpreter imports encodings.utf_8 and encodings.latin_1 by name while
+it sets up the standard streams, so each codec is a module of its own.
+"""
+
+import _codecs
+
+import encodings
+
+
+class IncrementalEncoder(encodings.IncrementalEncoder):
+    encode_function = staticmethod(_codecs.utf_8_encode)
+
+
+class IncrementalDecoder(encodings.IncrementalDecoder):
+    decode_function = staticmethod(_codecs.utf_8_decode)
+    takes_final = True
+
+
+def encode(input, errors='strict'):
+    return _codecs.utf_8_encode(input, errors)
+
+
+def decode(input, errors='strict'):
+    return _codecs.utf_8_decode(input, errors, True)
+
+
+def getregentry():
+    return encodings.CodecInfo('utf-8', encode, decode, IncrementalEncoder, IncrementalDecoder)
