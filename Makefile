@@ -42,6 +42,7 @@ lint: venv
 
 sanity: venv test-deps
 	hack/ansible-test.sh sanity
+	hack/python36/check.sh
 
 units: venv
 	hack/ansible-test.sh units
@@ -63,6 +64,7 @@ molecule: venv test-deps cluster
 
 # The controller path for the tutorial's CentOS 7 nodes: ansible-core 2.16 (requirements-centos7.txt).
 centos7-check: venv test-deps cluster
+	$(PYTEST) tests/vagrant/test_python36_compile.py
 	tests/vagrant/check-centos7-controller.sh
 
 test: lint sanity units cluster-test cluster-lifecycle-test centos7-check molecule workloads
