@@ -21,7 +21,7 @@ def pytest_configure(config):
 
 
 # Read-only checks first, then faults, then what replaces data or the whole mesh.
-FILE_ORDER = ("test_security", "test_faults", "test_data_safety", "test_secrets_in_output", "test_rebuild")
+FILE_ORDER = ("test_security", "test_load", "test_faults", "test_data_safety", "test_secrets_in_output", "test_rebuild")
 
 
 def pytest_collection_modifyitems(items):
