@@ -47,6 +47,23 @@ def test_starts_without_database_and_creates_schema_later(processes):
         postgres.destroy()
 
 
+def test_a_dropped_table_is_created_again(processes):
+    """A database reset under a running usersvc: the next requests recreate the table, no 500s."""
+    postgres = PostgresCluster(processes)
+    try:
+        usersvc = UsersvcProcess(processes, postgres.client_env(), pod_ip="127.0.0.1", pod_name="usersvc-reset")
+        assert usersvc.call("PUT", "/user/alice", {"fullname": "Alice", "password": "x"}).status == 200
+        postgres.execute("DROP TABLE users")
+
+        # Every worker (each with its own pool) must recover, so ask more often than there are workers.
+        for _attempt in range(8):
+            assert usersvc.call("GET", "/user/alice").status == 404
+        assert usersvc.call("PUT", "/user/bob", {"fullname": "Bob", "password": "y"}).status == 200
+        assert postgres.query("SELECT username FROM users") == [("bob",)]
+    finally:
+        postgres.destroy()
+
+
 def test_replicas_creating_the_schema_at_once_do_not_fail(processes):
     postgres = PostgresCluster(processes)
     settings = dict(postgres.conninfo(), connect_timeout=5)

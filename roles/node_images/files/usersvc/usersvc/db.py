@@ -109,16 +109,31 @@ class UserStore:
             self._schema_ready = True
 
     def upsert(self, username, fullname, password_hash):
-        self.ensure_schema()
-        with self._connection() as conn:
-            row = conn.execute(UPSERT, (new_user_id(), username, fullname, password_hash)).fetchone()
+        row = self._first_row(UPSERT, (new_user_id(), username, fullname, password_hash))
         return User(uuid=row[0], fullname=row[1])
 
     def get(self, username):
-        self.ensure_schema()
-        with self._connection() as conn:
-            row = conn.execute(SELECT, (username,)).fetchone()
+        row = self._first_row(SELECT, (username,))
         return None if row is None else User(uuid=row[0], fullname=row[1])
+
+    def _first_row(self, query, params):
+        """Run one statement; if the table vanished (a database reset), create it again and retry once.
+
+        Without the retry every replica would answer 500 until restarted, since each remembers
+        that it already created the schema.
+        """
+        for attempt in (1, 2):
+            self.ensure_schema()
+            try:
+                with self._connection() as conn:
+                    return conn.execute(query, params).fetchone()
+            except psycopg.errors.UndefinedTable:
+                if attempt == 2:
+                    raise
+                LOG.warning("the users table is gone (database reset?); creating it again")
+                with self._schema_lock:
+                    self._schema_ready = False
+        raise AssertionError("unreachable")
 
     @contextlib.contextmanager
     def _connection(self):
