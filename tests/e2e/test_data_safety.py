@@ -24,6 +24,7 @@ TIMEOUT = 150
 # Writes go on this long after the new postgres pod is Ready and the old one has exited.
 AFTER_RECOVERY_S = 2.0
 POSTGRES = "service=postgres"
+SETTLED_READ_S = 30
 
 
 def put_user(client, name):
@@ -86,8 +87,17 @@ def replaced(cluster, old):
 
 
 def uuid_of(edge, name):
-    answer = edge.request("GET", f"/user/{name}")
-    return answer.json().get("uuid") if answer.status == 200 else answer.status
+    """The stored uuid of `name`, or the status (404: absent) once an answer says either.
+
+    Right after postgres returns, a replica whose pool is still reconnecting answers 503, which
+    says nothing about what is stored; ask again until 200 or 404 (or SETTLED_READ_S passes).
+    """
+    deadline = time.monotonic() + SETTLED_READ_S
+    while True:
+        answer = edge.request("GET", f"/user/{name}")
+        if answer.status in (200, 404) or time.monotonic() > deadline:
+            return answer.json().get("uuid") if answer.status == 200 else answer.status
+        time.sleep(0.2)
 
 
 def rows_named(db, names):
