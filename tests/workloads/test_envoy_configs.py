@@ -26,6 +26,7 @@ CONFIGS = {
     "sidecar": lambda: render_sidecar(**role_defaults("sidecar", SIDECAR_DEFAULTS)),
     "edge-step2": lambda: render_edge(**{**role_defaults("edge", EDGE_DEFAULTS), "edge_envoy_step": 2}),
     "edge-step3": lambda: render_edge(**{**role_defaults("edge", EDGE_DEFAULTS), "edge_envoy_step": 3}),
+    "edge-access-log": lambda: render_edge(**{**role_defaults("edge", EDGE_DEFAULTS), "edge_envoy_access_log": "true"}),
 }
 
 
@@ -119,3 +120,9 @@ def test_step3_uses_eds_from_the_discovery_service_with_health_checks():
     assert sds["type"] == "STRICT_DNS"
     address = sds["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]["socket_address"]
     assert address == {"address": "usersvc-sds", "port_value": 5000}
+
+
+def test_edge_access_log_only_when_asked():
+    assert "access_log" not in route(load("edge-step3"))[0]
+    (logger,) = route(load("edge-access-log"))[0]["access_log"]
+    assert logger["name"] == "envoy.access_loggers.stdout"

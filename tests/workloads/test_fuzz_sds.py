@@ -99,6 +99,10 @@ def test_discovery_requests_are_answered_exactly_or_refused(sds, body):
     if wanted is None:
         assert response.status == 400, (response.status, response.body)
         assert isinstance(response.json()["error"], str)
+    elif wanted != ["usersvc"]:
+        # Well-formed, but names a Service outside the allow-list (only usersvc here).
+        assert response.status == 404, (response.status, response.body)
+        assert "unknown service" in response.json()["error"]
     else:
         assert response.status == 200, (response.status, response.body)
         answer = response.json()

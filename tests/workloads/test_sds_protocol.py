@@ -1,10 +1,14 @@
 """The discovery service as a real process: its REST protocol, and a real Envoy following it."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
+from harness import SDS_DIR
 from harness.envoy import start_edge
 from harness.processes import wait_until
 from harness.sds import EndpointFile, SdsProcess
@@ -22,7 +26,8 @@ def endpoint_file(tmp_path):
 
 @pytest.fixture
 def sds(processes, endpoint_file):
-    return SdsProcess(processes, endpoint_file, hold_seconds=HOLD_SECONDS)
+    # "absent" is served but has no endpoints in the file.
+    return SdsProcess(processes, endpoint_file, hold_seconds=HOLD_SECONDS, services=("usersvc", "absent"))
 
 
 def discovery_request(names=("usersvc",), version=""):
@@ -93,6 +98,24 @@ def test_unknown_paths_are_404(sds):
     assert sds.call("POST", "/v2/discovery:endpoints", discovery_request()).status == 404
     assert sds.call("GET", "/v1/registration/Bad_Name").status == 404
     assert sds.call("GET", "/elsewhere").status == 404
+
+
+def test_services_outside_the_allow_list_are_404(sds):
+    for answer in (sds.call("POST", "/v3/discovery:endpoints", discovery_request(names=("usersvc", "payments"))),
+                   sds.call("GET", "/v1/registration/payments")):
+        assert answer.status == 404
+        assert answer.json()["error"] == ("unknown service 'payments': this discovery service serves absent, usersvc "
+                                          "(its SDS_SERVICES)")
+    # Nothing was started for the refused name: health lists no error about it.
+    assert sds.call("GET", "/healthz").json() == {"ok": True, "errors": {}}
+
+
+def test_a_bad_allow_list_stops_the_start_with_a_clear_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "usersvc_sds", "--endpoints-file", str(tmp_path / "e.json"),
+                             "--services", "usersvc,Bad_Name"], env=dict(os.environ, PYTHONPATH=str(SDS_DIR)),
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 2
+    assert "SDS_SERVICES must list Kubernetes Service names" in result.stderr and "Bad_Name" in result.stderr
 
 
 def test_v1_registration_view(sds):

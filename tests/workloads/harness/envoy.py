@@ -30,13 +30,22 @@ EDGE_DEFAULTS = {
     "edge_envoy_sds_port": 5000,
     "edge_envoy_connect_timeout": "0.25s",
     "edge_envoy_health_check_path": "/user/health",
+    "edge_envoy_access_log": False,
 }
+
+
+def ansible_bool(value):
+    """What ansible.builtin.bool makes of a value (the templates use `| bool` on switches)."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("yes", "on", "1", "true", "y", "t")
 
 
 def render(template_path, variables):
     """Render like ansible.builtin.template does (trim_blocks on, lstrip_blocks off)."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=False,
                              keep_trailing_newline=True, autoescape=False)
+    env.filters["bool"] = ansible_bool
     return env.from_string(template_path.read_text()).render(**variables)
 
 

@@ -22,12 +22,12 @@ class EndpointFile:
 
 
 class SdsProcess:
-    def __init__(self, processes, endpoint_file, hold_seconds=20.0):
+    def __init__(self, processes, endpoint_file, hold_seconds=20.0, services=("usersvc",)):
         self.port = free_port()
         env = dict(os.environ, PYTHONPATH=str(SDS_DIR), PYTHONDONTWRITEBYTECODE="1")
         self.process = processes.start("usersvc-sds", [
             sys.executable, "-m", "usersvc_sds", "--bind", f"127.0.0.1:{self.port}",
-            "--endpoints-file", endpoint_file.path, "--hold", str(hold_seconds),
+            "--endpoints-file", endpoint_file.path, "--hold", str(hold_seconds), "--services", ",".join(services),
         ], env=env)
         wait_until(self._up, 20, what="usersvc-sds /healthz")
 

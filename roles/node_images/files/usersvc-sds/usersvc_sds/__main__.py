@@ -9,7 +9,7 @@ import sys
 from .file_source import FileEndpointSource
 from .kubernetes_api import SERVICE_ACCOUNT_DIR, KubernetesApi, read_namespace
 from .kubernetes_source import KubernetesEndpointSource
-from .server import DiscoveryService, make_server
+from .server import SERVICE_NAME, DiscoveryService, make_server
 from .store import EndpointStore
 
 LOG = logging.getLogger("usersvc_sds")
@@ -27,7 +27,15 @@ def parse_args(argv):
     parser.add_argument("--endpoints-file", help="serve endpoints from this JSON file instead of Kubernetes")
     parser.add_argument("--hold", type=float, default=20.0,
                         help="seconds a long-poll is held; below Envoy's request_timeout")
-    return parser.parse_args(argv)
+    parser.add_argument("--services", default=os.environ.get("SDS_SERVICES", "usersvc"),
+                        help="comma-separated Service names to serve; others get 404 (default: usersvc)")
+    args = parser.parse_args(argv)
+    args.services = [name.strip() for name in args.services.split(",") if name.strip()]
+    bad = [name for name in args.services if not SERVICE_NAME.match(name)]
+    if bad or not args.services:
+        parser.error(f"--services/SDS_SERVICES must list Kubernetes Service names separated by commas, "
+                     f"got {bad[0] if bad else 'none'!r}")
+    return args
 
 
 def build_source(args, store):
@@ -46,10 +54,11 @@ def main(argv=None):
     host, port = args.bind.rsplit(":", 1)
     store = EndpointStore()
     source = build_source(args, store)
-    server = make_server(host.strip("[]"), int(port), DiscoveryService(store, source, hold_seconds=args.hold))
+    discovery = DiscoveryService(store, source, services=args.services, hold_seconds=args.hold)
+    server = make_server(host.strip("[]"), int(port), discovery)
     # SIGTERM from the kubelet: stop accepting and exit promptly; held long-polls are daemon threads.
     signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
-    LOG.info("listening on %s", args.bind)
+    LOG.info("listening on %s, serving %s", args.bind, ", ".join(args.services))
     try:
         server.serve_forever()
     finally:

@@ -22,17 +22,31 @@ class Unavailable(Exception):
     pass
 
 
+class UnknownService(Exception):
+    """A name outside the services this discovery service was started for."""
+
+
 class DiscoveryService:
     """Answers requests from the store, asking the source to follow every service named."""
 
-    def __init__(self, store, source, hold_seconds=20.0, first_sync_seconds=5.0):
+    def __init__(self, store, source, services=("usersvc",), hold_seconds=20.0, first_sync_seconds=5.0):
         self.store = store
         self.source = source
+        # Only these are ever watched: any other name would start one more watch on the API server
+        # for as long as the process lives, for anyone who can reach this port.
+        self.services = frozenset(services)
         self.hold_seconds = hold_seconds
         self.first_sync_seconds = first_sync_seconds
 
+    def check_known(self, names):
+        unknown = sorted(set(names) - self.services)
+        if unknown:
+            raise UnknownService(f"unknown service {unknown[0]!r}: this discovery service serves "
+                                 f"{', '.join(sorted(self.services))} (its SDS_SERVICES)")
+
     def endpoints(self, service):
         """Known endpoints of ``service``; waits briefly for a first sync, else raises Unavailable."""
+        self.check_known([service])
         self.source.track(service)
         deadline = time.monotonic() + self.first_sync_seconds
         while True:
@@ -88,9 +102,13 @@ class Handler(BaseHTTPRequestHandler):
         try:
             version, names = xds.parse_discovery_request(self._read_body())
             _check_service_names(names)
+            self.discovery.check_known(names)
             response = self.discovery.fetch(version, names)
         except xds.BadRequest as exc:
             self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            return
+        except UnknownService as exc:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": str(exc)})
             return
         except Unavailable as exc:
             # Envoy keeps its current endpoints when a fetch fails.
@@ -114,6 +132,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             endpoints = self.discovery.endpoints(match.group(1))
+        except UnknownService as exc:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": str(exc)})
+            return
         except Unavailable as exc:
             self._send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
             return
