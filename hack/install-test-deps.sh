@@ -5,12 +5,9 @@
 set -euo pipefail
 
 packages=(shellcheck postgresql vagrant)
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q 'install ok installed' || missing+=("${pkg}")
-done
-((${#missing[@]})) || exit 0
-echo "installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# shellcheck source=hack/lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+# The lab cluster's log directory (hack/local-cluster/versions.sh), where its own apt.log goes too.
+log_dir=/var/log/envoy-mesh-lab
+mkdir -p "$log_dir"
+apt_install_missing "$log_dir/apt.log" "${packages[@]}"
