@@ -25,7 +25,9 @@ if [[ ! -e $venv/.installed ]]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$repo/requirements-centos7.txt"
     touch "$venv/.installed"
 fi
-"$venv/bin/ansible" --version | head -1
+# Not `| head -1`: head exits after one line, and ansible, still writing, dies of the broken pipe.
+version=$("$venv/bin/ansible" --version)
+echo "${version%%$'\n'*}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/centos7-controller.XXXXXX")
 started=()
