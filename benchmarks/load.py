@@ -8,7 +8,10 @@ A few concurrent clients (processes, each with kept-alive HTTP/1.1 connections) 
 Targets alternate for a few rounds. Prints throughput and latency percentiles and the edge's ratios;
 asserts nothing. Traffic stays on loopback and the lab's own pod network.
 
-    .venv/bin/python benchmarks/load.py [--requests 3000] [--clients 4] [--rounds 2]
+    .venv/bin/python benchmarks/load.py [--requests 3000] [--clients 4] [--rounds 2] [--cpu]
+
+--cpu (on the lab node itself only): one more run per target, printing the CPU time each part of the
+lab spent per request (edge Envoy, sidecars, gunicorn, postgres, containerd, the clients), from /proc.
 
 MESH_NAMESPACE, MESH_EDGE_NODE_PORT and KUBECONFIG choose the mesh (default: the tutorial's).
 """
@@ -25,18 +28,36 @@ from meshlab.kube import Cluster  # noqa: E402
 from meshlab.load import PATH, LoadRunner, summary  # noqa: E402
 from meshlab.target import MeshTarget  # noqa: E402
 
+import _cpu  # noqa: E402  # pylint: disable=wrong-import-order  # benchmarks/, beside this file
+
+
+def print_cpu(runner, name, addresses, requests, pod_names):
+    """One more run against a target, with the CPU each part of the lab spent on it."""
+    before = _cpu.snapshot()
+    result = runner.run(name, addresses, requests)
+    parts = _cpu.breakdown(before, _cpu.snapshot(), pod_names)
+    total = sum(parts.values())
+    print(f"CPU, {name}: {result.requests} requests in {result.seconds:.2f} s used {total:.2f} CPU s = "
+          f"{total / result.requests * 1000:.2f} ms per request")
+    for part, seconds in parts.most_common(8):
+        print(f"  {part:<28} {seconds / result.requests * 1000:6.3f} ms per request")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000, help="requests per target and round")
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients")
     parser.add_argument("--rounds", type=int, default=2, help="rounds over the targets, alternating")
+    parser.add_argument("--cpu", action="store_true", help="CPU per request by part of the lab (on the node only)")
     args = parser.parse_args()
 
     target = MeshTarget.from_env()
     cluster = Cluster(target)
     try:
         pods = sorted(cluster.ready_pods("service=usersvc"), key=lambda p: p.metadata.name)
+        # Pod UID -> its `service` label, so that the CPU of every usersvc pod adds up under one name.
+        pod_names = {pod.metadata.uid: (pod.metadata.labels or {}).get("service", pod.metadata.name)
+                     for pod in cluster.pods("")}
     finally:
         cluster.close()
     if not pods:
@@ -59,8 +80,11 @@ def main():
 
     with LoadRunner(clients=args.clients) as runner:
         totals = runner.measure(targets, args.requests, args.rounds)
-    for line in summary(totals):
-        print(line)
+        for line in summary(totals):
+            print(line)
+        if args.cpu:
+            for name, addresses in targets.items():
+                print_cpu(runner, name, addresses, args.requests, pod_names)
     print("targets: edge vs direct median < +1 ms, throughput ratio >= 0.80")
 
 
