@@ -18,8 +18,8 @@
 # runs on the nodes (plugins/modules, plugins/module_utils), not the controller's plugins. The run
 # is limited to plugins/, so the unit tests are not compiled for 3.6.
 #
-# ansible-core 2.16 comes from the venv of tests/vagrant/check-centos7-controller.sh (same name,
-# made the same way when missing); the jar is kept in $ENVOY_MESH_CACHE/tools/.
+# ansible-core 2.16 comes from the venv of hack/lib/centos7-venv.sh, shared with
+# tests/vagrant/check-centos7-controller.sh; the jar is kept in $ENVOY_MESH_CACHE/tools/.
 # Exits non-zero when a file does not compile, when ansible-test compiled no file, or on any error.
 set -euo pipefail
 
@@ -37,6 +37,10 @@ dependency_plugin=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 
 # shellcheck source=hack/lib/copy-collection.sh
 . "$repo/hack/lib/copy-collection.sh"
+# shellcheck source=hack/lib/centos7-venv.sh
+. "$repo/hack/lib/centos7-venv.sh"
+# shellcheck source=hack/lib/apt.sh
+. "$repo/hack/lib/apt.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/python36-check.XXXXXX")
 partial=
@@ -46,15 +50,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The venv of tests/vagrant/check-centos7-controller.sh, created the same way if missing.
-venv=$cache/venv-centos7-$(sha256sum "$repo/requirements-centos7.txt" | cut -c1-12)
-if [[ ! -e $venv/.installed ]]; then
-    echo "Installing requirements-centos7.txt into $venv"
-    rm -rf "$venv"
-    "$python" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$repo/requirements-centos7.txt"
-    touch "$venv/.installed"
-fi
+# The ansible-core 2.16 venv that tests/vagrant/check-centos7-controller.sh uses too.
+venv=$(centos7_venv "$repo" "$cache" "$python")
 
 jar_ok() {
     [[ -f $1 ]] && [[ $(sha256sum "$1" | cut -d' ' -f1) == "$cpython_jar_sha256" ]]
@@ -66,8 +63,8 @@ tools=$cache/tools
 jar=$tools/cpython-$cpython_version-linux-x86_64.jar
 if ! jar_ok "$jar"; then
     if ! command -v mvn >/dev/null; then
-        echo "Installing maven to fetch $cpython_artifact"
-        apt-get install -y -q maven >/dev/null || { apt-get update -q && apt-get install -y -q maven >/dev/null; }
+        mkdir -p /var/log/envoy-mesh-lab
+        apt_install_missing /var/log/envoy-mesh-lab/apt.log maven
     fi
     mkdir -p "$tools"
     partial=$(mktemp -d "$tools/cpython.partial.XXXXXX")

@@ -17,14 +17,9 @@ python=${PYTHON:-python3}
 kubeconfig=${KUBECONFIG:-/var/lib/envoy-mesh-lab/kubeconfig}
 export VAGRANT_CHECKPOINT_DISABLE=1
 
-venv=$cache/venv-centos7-$(sha256sum "$repo/requirements-centos7.txt" | cut -c1-12)
-if [[ ! -e $venv/.installed ]]; then
-    echo "Installing requirements-centos7.txt into $venv"
-    rm -rf "$venv"
-    "$python" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$repo/requirements-centos7.txt"
-    touch "$venv/.installed"
-fi
+# shellcheck source=hack/lib/centos7-venv.sh
+. "$repo/hack/lib/centos7-venv.sh"
+venv=$(centos7_venv "$repo" "$cache" "$python")
 # Not `| head -1`: head exits after one line, and ansible, still writing, dies of the broken pipe.
 version=$("$venv/bin/ansible" --version)
 echo "${version%%$'\n'*}"
