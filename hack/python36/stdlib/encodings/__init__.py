@@ -109,6 +109,29 @@ class IncrementalDecoder(object):
         self.buffer = state[0]
 
 
+def make_codec(name, encode_function, decode_function, decode_takes_final=False):
+    """The CodecInfo of a stateless codec: one _codecs encode and one decode function."""
+
+    class Encoder(IncrementalEncoder):
+        pass
+
+    class Decoder(IncrementalDecoder):
+        takes_final = decode_takes_final
+
+    Encoder.encode_function = staticmethod(encode_function)
+    Decoder.decode_function = staticmethod(decode_function)
+
+    def encode(input, errors='strict'):
+        return encode_function(input, errors)
+
+    def decode(input, errors='strict'):
+        if decode_takes_final:
+            return decode_function(input, errors, True)
+        return decode_function(input, errors)
+
+    return CodecInfo(name, encode, decode, Encoder, Decoder)
+
+
 _cache = {}
 
 

@@ -8,23 +8,10 @@ import _codecs
 
 import encodings
 
-
-class IncrementalEncoder(encodings.IncrementalEncoder):
-    encode_function = staticmethod(_codecs.ascii_encode)
-
-
-class IncrementalDecoder(encodings.IncrementalDecoder):
-    decode_function = staticmethod(_codecs.ascii_decode)
-    takes_final = False
-
-
-def encode(input, errors='strict'):
-    return _codecs.ascii_encode(input, errors)
-
-
-def decode(input, errors='strict'):
-    return _codecs.ascii_decode(input, errors)
+_CODEC = encodings.make_codec('ascii', _codecs.ascii_encode, _codecs.ascii_decode)
+encode, decode = _CODEC.encode, _CODEC.decode
+IncrementalEncoder, IncrementalDecoder = _CODEC.incrementalencoder, _CODEC.incrementaldecoder
 
 
 def getregentry():
-    return encodings.CodecInfo('ascii', encode, decode, IncrementalEncoder, IncrementalDecoder)
+    return _CODEC

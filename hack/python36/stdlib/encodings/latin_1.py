@@ -8,23 +8,10 @@ import _codecs
 
 import encodings
 
-
-class IncrementalEncoder(encodings.IncrementalEncoder):
-    encode_function = staticmethod(_codecs.latin_1_encode)
-
-
-class IncrementalDecoder(encodings.IncrementalDecoder):
-    decode_function = staticmethod(_codecs.latin_1_decode)
-    takes_final = False
-
-
-def encode(input, errors='strict'):
-    return _codecs.latin_1_encode(input, errors)
-
-
-def decode(input, errors='strict'):
-    return _codecs.latin_1_decode(input, errors)
+_CODEC = encodings.make_codec('iso8859-1', _codecs.latin_1_encode, _codecs.latin_1_decode)
+encode, decode = _CODEC.encode, _CODEC.decode
+IncrementalEncoder, IncrementalDecoder = _CODEC.incrementalencoder, _CODEC.incrementaldecoder
 
 
 def getregentry():
-    return encodings.CodecInfo('iso8859-1', encode, decode, IncrementalEncoder, IncrementalDecoder)
+    return _CODEC

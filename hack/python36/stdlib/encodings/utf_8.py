@@ -8,23 +8,10 @@ import _codecs
 
 import encodings
 
-
-class IncrementalEncoder(encodings.IncrementalEncoder):
-    encode_function = staticmethod(_codecs.utf_8_encode)
-
-
-class IncrementalDecoder(encodings.IncrementalDecoder):
-    decode_function = staticmethod(_codecs.utf_8_decode)
-    takes_final = True
-
-
-def encode(input, errors='strict'):
-    return _codecs.utf_8_encode(input, errors)
-
-
-def decode(input, errors='strict'):
-    return _codecs.utf_8_decode(input, errors, True)
+_CODEC = encodings.make_codec('utf-8', _codecs.utf_8_encode, _codecs.utf_8_decode, decode_takes_final=True)
+encode, decode = _CODEC.encode, _CODEC.decode
+IncrementalEncoder, IncrementalDecoder = _CODEC.incrementalencoder, _CODEC.incrementaldecoder
 
 
 def getregentry():
-    return encodings.CodecInfo('utf-8', encode, decode, IncrementalEncoder, IncrementalDecoder)
+    return _CODEC
