@@ -23,9 +23,12 @@ class LoadResult:
 
     name: str
     latencies: list = field(default_factory=list)  # ms, answered requests only
-    failed: int = 0
     seconds: float = 0.0  # from the first send to the last answer
     failures: dict = field(default_factory=dict)  # reason -> count
+
+    @property
+    def failed(self):
+        return sum(self.failures.values())
 
     @property
     def requests(self):
@@ -45,7 +48,6 @@ class LoadResult:
 
     def add(self, other):
         self.latencies += other.latencies
-        self.failed += other.failed
         self.seconds += other.seconds
         for reason, count in other.failures.items():
             self.failures[reason] = self.failures.get(reason, 0) + count
@@ -100,12 +102,10 @@ class LoadRunner:
         shares = [requests // self.clients + (1 if i < requests % self.clients else 0) for i in range(self.clients)]
         results = list(self._pool.map(client, [addresses] * self.clients, [self.path] * self.clients, shares,
                                       [start_at] * self.clients))
-        result = LoadResult(name, seconds=max(r[3] for r in results) - min(r[2] for r in results))
+        result = LoadResult(name)
         for latencies, failures, dummy_started, dummy_ended in results:
-            result.latencies += latencies
-            for reason, count in failures.items():
-                result.failures[reason] = result.failures.get(reason, 0) + count
-        result.failed = sum(result.failures.values())
+            result.add(LoadResult(name, latencies, failures=failures))
+        result.seconds = max(r[3] for r in results) - min(r[2] for r in results)
         return result
 
     def measure(self, targets, requests, rounds):
