@@ -122,18 +122,19 @@ class UserStore:
         Without the retry every replica would answer 500 until restarted, since each remembers
         that it already created the schema.
         """
-        for attempt in (1, 2):
+        self.ensure_schema()
+        try:
+            return self._fetch_one(query, params)
+        except psycopg.errors.UndefinedTable:
+            LOG.warning("the users table is gone (database reset?); creating it again")
+            with self._schema_lock:
+                self._schema_ready = False
             self.ensure_schema()
-            try:
-                with self._connection() as conn:
-                    return conn.execute(query, params).fetchone()
-            except psycopg.errors.UndefinedTable:
-                if attempt == 2:
-                    raise
-                LOG.warning("the users table is gone (database reset?); creating it again")
-                with self._schema_lock:
-                    self._schema_ready = False
-        raise AssertionError("unreachable")
+            return self._fetch_one(query, params)
+
+    def _fetch_one(self, query, params):
+        with self._connection() as conn:
+            return conn.execute(query, params).fetchone()
 
     @contextlib.contextmanager
     def _connection(self):
