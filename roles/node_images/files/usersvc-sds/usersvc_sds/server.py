@@ -64,6 +64,8 @@ class DiscoveryService:
 
     def fetch(self, client_version, names):
         """Return the DiscoveryResponse, or None (304) when the client stays current for the hold time."""
+        # All names at once, before waiting on any: an unknown one is a 404 straight away.
+        self.check_known(names)
         deadline = time.monotonic() + self.hold_seconds
         while True:
             generation = self.store.generation
@@ -102,7 +104,6 @@ class Handler(BaseHTTPRequestHandler):
         try:
             version, names = xds.parse_discovery_request(self._read_body())
             _check_service_names(names)
-            self.discovery.check_known(names)
             response = self.discovery.fetch(version, names)
         except xds.BadRequest as exc:
             self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
