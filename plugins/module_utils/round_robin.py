@@ -15,8 +15,8 @@ __metaclass__ = type
 import json
 import math
 
-# reusable_opener is re-exported: callers that send their own rounds use it beside fetch_once.
-from ansible_collections.envoy_mesh.lab.plugins.module_utils.round_robin_http import (  # noqa: F401
+# reusable_opener is re-exported: the module and callers that send their own rounds take it from here.
+from ansible_collections.envoy_mesh.lab.plugins.module_utils.round_robin_http import (  # pylint: disable=unused-import
     display_url, fetch_once, gssapi_problem, may_write, method_problem, request_options, reusable_opener,
     tls_options, tls_problem, tls_setup_problem, SAFE_METHODS,
 )

@@ -4,8 +4,8 @@
 """One request of a round-robin check, sent with the URL options of ansible.builtin.uri.
 
 The options come from module params as uri names them (url_argument_spec plus ca_path,
-ciphers and use_netrc). reusable_opener() is the only place that touches TLS files;
-fetch_once() is handed an opener and a clock. Stdlib and ansible module_utils only,
+ciphers and use_netrc). Only reusable_opener() and, when it failed, tls_setup_problem()
+read the TLS files; fetch_once() is handed an opener and a clock. Stdlib and ansible module_utils only,
 Python 3.6 syntax: the module may run on old nodes.
 """
 

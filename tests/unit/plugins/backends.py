@@ -14,7 +14,6 @@ import base64
 import itertools
 import json
 import socket
-import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 

@@ -41,7 +41,7 @@ class Response:
 class RecordingOpener:
     """make_opener for execute(): records the TLS options and every request, answers round robin."""
 
-    def __init__(self, names=PODS):
+    def __init__(self, names=tuple(PODS)):
         self.names = itertools.cycle(names)
         self.tls = None
         self.requests = []

@@ -103,8 +103,10 @@ def test_without_ca_path_the_private_ca_is_not_trusted(tmp_path, tls_backend_ser
 @pytest.mark.parametrize('combined', [False, True], ids=['key-file', 'key-in-cert-file'])
 def test_client_cert_and_key_reach_a_server_that_requires_them(tmp_path, tls_backend_server, pki, combined):
     server = tls_backend_server(cycling(PODS), require_client_cert=True)
-    certs = dict(client_cert=pki.client_combined) if combined else dict(client_cert=pki.client_cert,
-                                                                         client_key=pki.client_key)
+    if combined:
+        certs = dict(client_cert=pki.client_combined)
+    else:
+        certs = dict(client_cert=pki.client_cert, client_key=pki.client_key)
     result = run_module(tmp_path, url=server.url + '/user/alice', expected_backends=PODS, ca_path=pki.ca, **certs)
     assert not result.get('failed'), result['msg']
     assert [r['client_cn'] for r in server.requests] == [CLIENT_CN] * 12
