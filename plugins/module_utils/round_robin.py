@@ -3,26 +3,23 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Checks that a load balancer spreads sequential requests over every backend.
 
-Everything here is a pure function of its arguments except fetch_once(), which
-is handed the HTTP opener, and run_check(), which is handed the clock and sleep.
-Stdlib only and Python 3.6 syntax: the module may run on old nodes.
+Everything here is a pure function of its arguments except execute(), which is
+handed the opener factory, the clock and sleep; sending one request lives in
+round_robin_http. Stdlib only and Python 3.6 syntax: the module may run on old nodes.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
 import json
 import math
-import socket
 
-from ansible.module_utils.urls import open_url
-
-try:
-    from ansible.module_utils.urls import Request, make_context
-except ImportError:  # ansible-core before 2.14
-    Request = make_context = None
+# reusable_opener is re-exported: the module and callers that send their own rounds take it from here.
+from ansible_collections.envoy_mesh.lab.plugins.module_utils.round_robin_http import (  # pylint: disable=unused-import
+    display_url, fetch_once, gssapi_problem, may_write, method_problem, request_options, reusable_opener,
+    tls_options, tls_problem, tls_setup_problem, SAFE_METHODS,
+)
 
 MODES = ('strict', 'balanced')
 DEFAULT_FIELD = 'resolvedname'
@@ -68,112 +65,7 @@ def check_params(params):
         return 'wait_interval must be positive'
     if not field or '' in field.split('.'):
         return 'field must be a dotted path such as resolvedname or data.ip, got {0!r}'.format(field)
-    return None
-
-
-def encode_body(body, body_format):
-    """Request body as bytes (or None); body_format json serialises any JSON value."""
-    if body is None:
-        return None
-    if body_format == 'json':
-        if isinstance(body, (bytes, bytearray)):
-            body = body.decode('utf-8')
-        if not isinstance(body, str):
-            body = json.dumps(body)
-    elif not isinstance(body, str):
-        body = str(body)
-    return body.encode('utf-8') if isinstance(body, str) else bytes(body)
-
-
-def request_headers(headers, body_format):
-    """Headers to send: the caller's, plus a JSON Content-Type when the body is JSON."""
-    result = dict(headers or {})
-    if body_format == 'json' and not any(k.lower() == 'content-type' for k in result):
-        result['Content-Type'] = 'application/json'
-    return result
-
-
-# ---------------------------------------------------------------- fetching
-
-def reusable_opener(validate_certs=True):
-    """A callable like open_url that builds its TLS context once.
-
-    open_url loads the CA bundle on every call, even for plain HTTP; that costs about
-    20 ms and would dominate every latency figure of a local load balancer.
-    """
-    if Request is None or make_context is None:
-        return open_url
-    context = make_context(validate_certs=validate_certs)
-
-    def opener(url, method='GET', **request):
-        return Request(context=context).open(method, url, **request)
-    return opener
-
-
-def fetch_once(opener, url, clock, **request):
-    """Send one request with opener (open_url's signature) and time it.
-
-    Returns a raw answer: status, content_type, body (bytes), latency_ms and
-    error (text when no HTTP answer arrived). Never raises.
-    """
-    answer = dict(status=None, content_type=None, body=b'', latency_ms=None, error=None)
-    started = clock()
-    try:
-        response = opener(url, **request)
-        answer['status'] = response_status(response)
-        answer['content_type'] = header_value(response, 'Content-Type')
-        answer['body'] = response.read()
-    except Exception as exc:  # pylint: disable=broad-except
-        http_code = getattr(exc, 'code', None)
-        if isinstance(http_code, int):
-            # urllib raises HTTPError for 4xx/5xx; it still carries the answer.
-            answer['status'] = http_code
-            answer['content_type'] = header_value(exc, 'Content-Type')
-            answer['body'] = read_quietly(exc)
-        else:
-            answer['error'] = describe_connection_error(exc, url, request.get('timeout'))
-    answer['latency_ms'] = round((clock() - started) * 1000.0, 3)
-    return answer
-
-
-def response_status(response):
-    status = getattr(response, 'status', None)
-    if status is None and hasattr(response, 'getcode'):
-        status = response.getcode()
-    return status
-
-
-def header_value(response, name):
-    headers = getattr(response, 'headers', None) or getattr(response, 'hdrs', None)
-    if headers is None:
-        return None
-    try:
-        return headers.get(name)
-    except Exception:  # pylint: disable=broad-except
-        return None
-
-
-def read_quietly(response):
-    try:
-        return response.read() or b''
-    except Exception:  # pylint: disable=broad-except
-        return b''
-
-
-def describe_connection_error(exc, url, timeout=None):
-    """One line that names the URL and the likely cause of a request without an HTTP answer."""
-    reason = getattr(exc, 'reason', None)
-    cause = reason if isinstance(reason, BaseException) else exc
-    if isinstance(cause, ConnectionRefusedError) or getattr(cause, 'errno', None) == errno.ECONNREFUSED:
-        return ('connection refused by {0}: is the edge Service (NodePort) there '
-                'and its pod running?'.format(url))
-    if isinstance(cause, socket.timeout) or 'timed out' in str(cause):
-        return 'no answer from {0} within {1}s'.format(url, timeout)
-    if isinstance(cause, socket.gaierror):
-        return 'cannot resolve the host of {0}: {1}'.format(url, cause)
-    if isinstance(cause, ConnectionResetError):
-        return 'connection to {0} closed without an answer: {1}'.format(url, cause)
-    return 'request to {0} failed: {1}'.format(url, cause or type(cause).__name__)
+    return method_problem(params.get('method', 'GET')) or tls_problem(params)
 
 
 # ---------------------------------------------------------------- one answer
@@ -230,6 +122,13 @@ def decode_json(body):
         return False, str(exc).partition('\n')[0]
 
 
+STATUS_HINTS = {
+    401: ('the server wants credentials it accepts: set url_username and url_password '
+          '(and force_basic_auth when it does not ask for them)'),
+    407: 'the proxy wants credentials: set use_proxy to false, or give them in the proxy URL',
+}
+
+
 def describe_status(status, content_type, body):
     msg = 'HTTP {0}'.format(status)
     if content_type:
@@ -237,6 +136,8 @@ def describe_status(status, content_type, body):
     text = snippet(body)
     if text:
         msg += ': {0}'.format(text)
+    if status in STATUS_HINTS:
+        msg += ': {0}'.format(STATUS_HINTS[status])
     return msg
 
 
@@ -339,12 +240,23 @@ def strict_violation(sequence, k):
 
 
 def balanced_violations(counts, backends, tolerance):
-    """Backends whose count lies further than tolerance x mean from the mean."""
+    """Backends whose count is further from the ideal share than one request and than tolerance x share.
+
+    The ideal share is the number of answers over the number of backends. A perfect
+    rotation gives each backend the share rounded down or up, less than one request
+    away, so it passes whatever the tolerance (12 answers over 5 backends: 3,3,2,2,2).
+    """
     if not backends:
         return []
-    mean = sum(counts.get(b, 0) for b in backends) / len(backends)
-    slack = tolerance * mean + 1e-9
-    return [b for b in backends if abs(counts.get(b, 0) - mean) > slack]
+    answers = sum(counts.get(b, 0) for b in backends)
+    k = len(backends)
+    share = answers / k
+
+    def off_balance(count):
+        # |count - share| <= 1, in integers: within one request of the share.
+        within_one_request = abs(count * k - answers) <= k
+        return not within_one_request and abs(count - share) > tolerance * share + 1e-9
+    return [b for b in backends if off_balance(counts.get(b, 0))]
 
 
 def percentile(sorted_values, pct):
@@ -466,9 +378,17 @@ def describe_strict_violation(sequence, start, k):
 
 
 def describe_unbalanced(counts, backends, tolerance):
-    mean = sum(counts.get(b, 0) for b in backends) / len(backends)
-    return 'the load is not balanced within {0:g} of the mean {1:g}: {2}'.format(
-        tolerance, mean, ', '.join('{0}={1}'.format(b, counts.get(b, 0)) for b in backends))
+    share = sum(counts.get(b, 0) for b in backends) / len(backends)
+    late = balanced_violations(counts, backends, tolerance)
+    return ('the load is not balanced: {0} lie more than one request and more than {1:g}% (tolerance {2:g}) '
+            'away from the ideal share of {3:g} requests per backend (counts: {4}); several Envoy workers '
+            'or other traffic skew the rotation: send more requests or raise tolerance'.format(
+                format_counts(counts, late), tolerance * 100, tolerance, round(share, 3),
+                format_counts(counts, backends)))
+
+
+def format_counts(counts, backends):
+    return ', '.join('{0}={1}'.format(b, counts.get(b, 0)) for b in backends)
 
 
 def describe_success(result, mode):
@@ -477,8 +397,7 @@ def describe_success(result, mode):
         return '{0} requests cycled through {1} backends: {2}'.format(
             n, len(result['backends']), ' -> '.join(result['cycle']))
     return '{0} requests spread over {1} backends: {2}'.format(
-        n, len(result['backends']),
-        ', '.join('{0}={1}'.format(b, result['counts'][b]) for b in result['backends']))
+        n, len(result['backends']), format_counts(result['counts'], result['backends']))
 
 
 # ---------------------------------------------------------------- rounds over time
@@ -514,3 +433,47 @@ def run_check(fetch, params, clock, sleep):
         result['msg'] = 'still failing after {0} rounds over {1:g}s: {2}'.format(
             rounds, result['waited_s'], result['msg'])
     return result
+
+
+# ---------------------------------------------------------------- the module's run
+
+def execute(params, check_mode, make_opener, clock, sleep):
+    """Everything the module does, its I/O injected; the result adds passed, changed and sent.
+
+    make_opener(**tls_options) returns an opener (see reusable_opener). Requests that may
+    write (any method but GET, HEAD and OPTIONS) report a change, since the module cannot
+    tell what the server did with them; in check mode they are not sent at all.
+    """
+    problem = check_params(params) or gssapi_problem(params.get('use_gssapi'))
+    if problem:
+        return unsent_result(problem)
+    writes = may_write(params.get('method', 'GET'))
+    if check_mode and writes:
+        return unsent_result(describe_unsent(params), passed=True, changed=True)
+    tls = tls_options(params)
+    try:
+        opener = make_opener(**tls)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        return unsent_result(tls_setup_problem(tls, exc))
+    request = request_options(params)
+
+    def fetch():
+        return fetch_once(opener, params['url'], clock, **request)
+
+    result = run_check(fetch, params, clock, sleep)
+    result.update(changed=writes, sent=True)
+    return result
+
+
+def unsent_result(msg, passed=False, changed=False):
+    """The result when no request was sent: every return value present, and empty."""
+    return dict(passed=passed, changed=changed, sent=False, msg=msg, sequence=[], counts={}, backends=[],
+                missing=[], unexpected=[], cycle=None, errors=[], latency_ms=latency_stats([]), rounds=0,
+                waited_s=0.0)
+
+
+def describe_unsent(params):
+    method = params.get('method', 'GET').upper()
+    return ('check mode: {0} {1} requests to {2} not sent, since {1} may change data on the server '
+            '(only {3} requests are sent in check mode); run without check mode to check the '
+            'rotation'.format(params['requests'], method, display_url(params['url']), ', '.join(SAFE_METHODS)))

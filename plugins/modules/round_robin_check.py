@@ -17,22 +17,32 @@ description:
     backend that answered (by default C(resolvedname), the pod IP the tutorial's user service
     reports) and checks the answers against the expected backends.
   - O(mode=strict) wants the perfect cycle of the tutorial, every window of K consecutive
-    answers holding all K expected backends. O(mode=balanced) only wants each backend's share
-    within O(tolerance) of the mean.
+    answers holding all K expected backends. O(mode=balanced) wants each backend's count
+    close to the ideal share, the number of answers divided by K (see O(tolerance)).
   - With O(wait_timeout) it repeats whole rounds until the check passes, for example while
     the discovery service catches up after a scale.
-  - It only reads, so it never reports a change and runs normally in check mode.
+  - With a safe O(method) (V(GET), V(HEAD) or V(OPTIONS)) it only reads, reports no change and
+    runs normally in check mode. Any other method may change data on the server, so the module
+    then reports a change, and in check mode sends nothing (RV(sent=false)).
+  - It takes the URL options of M(ansible.builtin.uri) (credentials, client certificate,
+    CA, proxy, user agent) with the same names and behaviour.
   - Failure messages say what was seen and its likely cause (a single backend behind a
     ClusterIP, an HTML page instead of the JSON API, a refused connection, missing or
-    unexpected backends).
+    unexpected backends, an untrusted certificate, missing credentials).
 author:
   - envoy_mesh.lab maintainers (@envoy-mesh-lab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.url
 attributes:
   check_mode:
-    support: full
-    details: The module only sends the requests it is asked to and changes nothing itself.
+    support: partial
+    details:
+      - Requests with a safe method (V(GET), V(HEAD), V(OPTIONS)) are sent and checked as in a
+        normal run.
+      - Requests with any other method may change data on the server. In check mode they are not
+        sent; the result has RV(sent=false), empty answers, and RV(changed=true) as a normal run
+        would report.
   diff_mode:
     support: none
   platform:
@@ -41,11 +51,15 @@ options:
   url:
     description:
       - HTTP or HTTPS URL of the load balancer, for example the edge Envoy's NodePort.
+      - Credentials may be given in it (V(http://user:password@host/path)); O(url_username) and
+        O(url_password) keep the password out of the task's output.
     type: str
     required: true
   method:
     description:
       - HTTP method of every request.
+      - Any method but V(GET), V(HEAD) and V(OPTIONS) may write, so the module reports a change
+        for it and does not send it in check mode.
     type: str
     default: GET
   headers:
@@ -75,15 +89,22 @@ options:
       - Socket timeout of each request, in seconds.
     type: int
     default: 10
-  validate_certs:
+  ca_path:
     description:
-      - Whether to validate the server certificate of an HTTPS O(url).
-    type: bool
-    default: true
-  use_proxy:
+      - PEM file with the CA certificate that validates the server certificate of an HTTPS
+        O(url), instead of the system's CA bundle.
+    type: path
+  ciphers:
     description:
-      - Whether to use a proxy from the environment. Leave off for loopback NodePorts
-        when C(http_proxy) is set.
+      - TLS ciphers to offer, joined in order with V(:), in the
+        L(OpenSSL cipher list format,https://docs.openssl.org/master/man1/openssl-ciphers/).
+      - The available ciphers depend on the Python and OpenSSL of the host that runs the module.
+    type: list
+    elements: str
+  use_netrc:
+    description:
+      - Whether to send Basic credentials for the host from C(~/.netrc) (or the file named by
+        E(NETRC)) when O(url_username) is not set.
     type: bool
     default: true
   requests:
@@ -114,14 +135,20 @@ options:
     description:
       - V(strict) requires every window of K consecutive answers to hold all K backends,
         K being the number of expected backends.
-      - V(balanced) requires each backend's count to lie within O(tolerance) of the mean count.
+      - V(balanced) requires each backend's count to lie within one request or within O(tolerance)
+        of the ideal share, the number of answers divided by the number of backends.
     type: str
     choices: [strict, balanced]
     default: strict
   tolerance:
     description:
-      - Allowed relative distance from the mean count in O(mode=balanced); V(0.2) allows
-        counts from 80% to 120% of the mean.
+      - Allowed relative distance of each backend's count from the ideal share (the number of
+        answers divided by the number of backends) in O(mode=balanced); V(0.2) allows counts
+        from 80% to 120% of the share.
+      - A count at most one request away from the ideal share always passes, whatever the
+        tolerance. So every perfect rotation passes, also when the requests are not a multiple
+        of the backends (12 requests over 5 backends give 3, 3, 2, 2, 2 around the share 2.4;
+        7 over 3 give 3, 2, 2 around 2.33).
     type: float
     default: 0.2
   require_ok:
@@ -144,7 +171,9 @@ notes:
   - Envoy balances round robin per worker thread, so an edge Envoy with several workers may
     not form a perfect cycle; run it with C(--concurrency 1) or use O(mode=balanced).
   - The module uses only the Python standard library; it runs on the controller
-    (with C(delegate_to) set to C(localhost)) as well as on a node.
+    (with C(delegate_to) set to C(localhost)) as well as on a node. The files of O(ca_path),
+    O(client_cert) and O(client_key) are read on the host that runs it.
+  - Set O(use_proxy=false) for loopback NodePorts when E(http_proxy) is set.
 seealso:
   - module: ansible.builtin.uri
   - module: kubernetes.core.k8s_info
@@ -174,6 +203,18 @@ EXAMPLES = r"""
     requests: 24
     wait_timeout: 60
     wait_interval: 5
+
+- name: Check an HTTPS edge that wants a client certificate and Basic credentials
+  envoy_mesh.lab.round_robin_check:
+    url: https://edge.example.test/user/health
+    expected_count: 3
+    mode: balanced
+    ca_path: /etc/pki/edge/ca.pem
+    client_cert: /etc/pki/edge/client.pem
+    client_key: /etc/pki/edge/client.key
+    url_username: checker
+    url_password: "{{ edge_checker_password }}"
+    force_basic_auth: true
 
 - name: Reproduce the tutorial's step 2, where a ClusterIP hides all pods but one
   envoy_mesh.lab.round_robin_check:
@@ -274,6 +315,21 @@ latency_ms:
       type: float
       returned: always
   sample: {min: 1.2, median: 1.6, p95: 3.1, max: 3.1, mean: 1.8}
+sent:
+  description:
+    - Whether the requests were sent. V(false) in check mode when O(method) may write (the other
+      values are then empty and RV(msg) says what was not sent), and when the options are invalid.
+  returned: always
+  type: bool
+  sample: true
+changed:
+  description:
+    - V(true) when requests that may write (any O(method) but V(GET), V(HEAD) and V(OPTIONS)) were
+      sent, or would have been sent outside check mode; the module cannot tell whether the server
+      changed anything, so use C(changed_when) to say it. V(false) for safe methods.
+  returned: always
+  type: bool
+  sample: false
 rounds:
   description: Number of rounds sent; the other values describe the last one.
   returned: always
@@ -294,21 +350,25 @@ msg:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import url_argument_spec
 
 from ansible_collections.envoy_mesh.lab.plugins.module_utils import round_robin
 
 
 def argument_spec():
-    return dict(
+    """uri's URL options (url_argument_spec plus ca_path, ciphers, use_netrc) and the check's own."""
+    spec = url_argument_spec()
+    spec.update(
         url=dict(type='str', required=True),
+        ca_path=dict(type='path'),
+        ciphers=dict(type='list', elements='str'),
+        use_netrc=dict(type='bool', default=True),
         method=dict(type='str', default='GET'),
         headers=dict(type='dict', default={}),
         body=dict(type='raw'),
         body_format=dict(type='str', choices=['raw', 'json'], default='raw'),
         status_code=dict(type='list', elements='int', default=[200]),
         timeout=dict(type='int', default=10),
-        validate_certs=dict(type='bool', default=True),
-        use_proxy=dict(type='bool', default=True),
         requests=dict(type='int', default=12),
         field=dict(type='str', default=round_robin.DEFAULT_FIELD),
         expected_backends=dict(type='list', elements='str'),
@@ -319,6 +379,7 @@ def argument_spec():
         wait_timeout=dict(type='int', default=0),
         wait_interval=dict(type='float', default=2),
     )
+    return spec
 
 
 def main():
@@ -328,30 +389,11 @@ def main():
         required_one_of=[('expected_backends', 'expected_count')],
         supports_check_mode=True,
     )
-    params = module.params
-    problem = round_robin.check_params(params)
-    if problem:
-        module.fail_json(msg=problem)
-
-    request = dict(
-        method=params['method'],
-        headers=round_robin.request_headers(params['headers'], params['body_format']),
-        data=round_robin.encode_body(params['body'], params['body_format']),
-        timeout=params['timeout'],
-        validate_certs=params['validate_certs'],
-        use_proxy=params['use_proxy'],
-    )
-
-    opener = round_robin.reusable_opener(params['validate_certs'])
-
-    def fetch():
-        return round_robin.fetch_once(opener, params['url'], time.monotonic, **request)
-
-    result = round_robin.run_check(fetch, params, time.monotonic, time.sleep)
-    passed = result.pop('passed')
-    if passed:
-        module.exit_json(changed=False, **result)
-    module.fail_json(changed=False, **result)
+    result = round_robin.execute(module.params, module.check_mode, round_robin.reusable_opener,
+                                 time.monotonic, time.sleep)
+    if result.pop('passed'):
+        module.exit_json(**result)
+    module.fail_json(**result)
 
 
 if __name__ == '__main__':

@@ -1,12 +1,19 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Properties of the round-robin analysis over generated answers and sequences."""
+"""Properties of the round-robin analysis over generated answers and sequences.
+
+The oracles are written from the documented definitions, not from the implementation's
+formulas: a perfect rotation is what a simulated round-robin balancer hands out, and the
+balanced verdict is enumerated over every way to spread a few requests, in exact arithmetic.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import json
+from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -22,6 +29,9 @@ json_values = st.recursive(
 )
 field_paths = st.lists(st.text(alphabet='abcdefok0123456789', min_size=1, max_size=6), min_size=1, max_size=3).map('.'.join)
 backend_names = st.lists(st.from_regex(r'10\.244\.0\.[0-9]{1,3}', fullmatch=True), min_size=1, max_size=6, unique=True)
+# Tolerances as a user writes them (decimals), so the oracle can take them exactly.
+tolerances = st.decimals(min_value=0, max_value=2, places=2)
+ENUMERATED_TOLERANCES = [Decimal(t) for t in ('0', '0.1', '0.2', '0.25', '0.3', '0.5', '1')]
 
 
 def answers_for(names):
@@ -80,16 +90,101 @@ def test_any_sequence_missing_a_backend_fails(names, data, mode):
     assert absent in result['msg']
 
 
-@given(names=backend_names, data=st.data(), tolerance=st.floats(0, 1))
-def test_balanced_verdict_matches_the_counts(names, data, tolerance):
-    sequence = data.draw(st.lists(st.sampled_from(names), min_size=len(names), max_size=40))
+class RoundRobinBalancer:
+    """What a perfect rotation is: every request goes to the next backend of a fixed order."""
+
+    def __init__(self, backends, start):
+        self.backends = list(backends)
+        self.position = start % len(self.backends)
+
+    def pick(self):
+        backend = self.backends[self.position]
+        self.position = (self.position + 1) % len(self.backends)
+        return backend
+
+
+def within_one_request(count, requests, backends):
+    """The ideal share requests/backends lies between count - 1 and count + 1: count - 1 full
+    rounds over the backends fit into the requests, and count + 1 full rounds cover them."""
+    return backends * (count - 1) <= requests <= backends * (count + 1)
+
+
+def within_tolerance(count, requests, backends, tolerance):
+    """count lies between (1 - tolerance) and (1 + tolerance) times the ideal share, exactly."""
+    share = Fraction(requests, backends)
+    tolerance = Fraction(tolerance)
+    return share * (1 - tolerance) <= count <= share * (1 + tolerance)
+
+
+def off_balance(counts, tolerance):
+    """Positions of the counts that the documented balanced rule rejects."""
+    requests, backends = sum(counts), len(counts)
+    return [i for i, count in enumerate(counts)
+            if not within_one_request(count, requests, backends)
+            and not within_tolerance(count, requests, backends, tolerance)]
+
+
+def spreads(requests, backends):
+    """Every way to spread the requests over the backends, as count tuples."""
+    if backends == 1:
+        yield (requests,)
+        return
+    for first in range(requests + 1):
+        for rest in spreads(requests - first, backends - 1):
+            yield (first,) + rest
+
+
+def balanced_verdict(counts, tolerance):
+    names = ['b{0}'.format(i) for i in range(len(counts))]
+    sequence = [name for name, count in zip(names, counts) for dummy in range(count)]
     result = rr.analyse_round(answers_for(sequence), 'resolvedname', expected_backends=names,
-                              mode='balanced', tolerance=tolerance)
-    counts = [sequence.count(n) for n in names]
-    mean = len(sequence) / len(names)
-    within = all(c > 0 for c in counts) and all(abs(c - mean) <= tolerance * mean + 1e-9 for c in counts)
-    assert result['passed'] == within
-    assert sum(result['counts'].values()) == len(sequence)
+                              mode='balanced', tolerance=float(tolerance))
+    return result, names
+
+
+@given(names=backend_names, shuffle=st.randoms(use_true_random=False), start=st.integers(0, 10),
+       extra=st.integers(0, 60), tolerance=tolerances, mode=st.sampled_from(rr.MODES))
+def test_every_perfect_rotation_passes_whatever_the_tolerance(names, shuffle, start, extra, tolerance, mode):
+    order = list(names)
+    shuffle.shuffle(order)
+    balancer = RoundRobinBalancer(order, start)
+    sequence = [balancer.pick() for dummy in range(len(names) + extra)]
+    result = rr.analyse_round(answers_for(sequence), 'resolvedname', expected_backends=names, mode=mode,
+                              tolerance=float(tolerance))
+    assert result['passed'], result['msg']
+
+
+def test_balanced_verdict_over_every_spread_of_a_few_requests():
+    checked = 0
+    for backends, most in ((1, 16), (2, 16), (3, 15), (4, 12), (5, 10)):
+        for requests in range(backends, most + 1):
+            for counts in spreads(requests, backends):
+                for tolerance in ENUMERATED_TOLERANCES:
+                    result, names = balanced_verdict(counts, tolerance)
+                    rejected = off_balance(counts, tolerance)
+                    expected = all(counts) and not rejected
+                    assert result['passed'] == expected, (counts, str(tolerance), result['msg'])
+                    if all(counts):
+                        assert rr.balanced_violations(result['counts'], names, float(tolerance)) == \
+                            [names[i] for i in rejected]
+                    checked += 1
+    assert checked > 20000
+
+
+@given(data=st.data(), backends=st.integers(1, 8), tolerance=tolerances)
+def test_balanced_verdict_over_random_spreads_of_many_requests(data, backends, tolerance):
+    counts = data.draw(st.lists(st.integers(0, 40), min_size=backends, max_size=backends))
+    assume(sum(counts) >= backends)
+    result, dummy = balanced_verdict(counts, tolerance)
+    assert result['passed'] == (all(counts) and not off_balance(counts, tolerance))
+    assert sum(result['counts'].values()) == sum(counts)
+
+
+@given(counts=st.lists(st.integers(1, 30), min_size=1, max_size=6), low=tolerances, high=tolerances)
+def test_a_larger_tolerance_never_turns_a_pass_into_a_failure(counts, low, high):
+    low, high = sorted((low, high))
+    if balanced_verdict(counts, low)[0]['passed']:
+        assert balanced_verdict(counts, high)[0]['passed']
 
 
 @given(sequence=st.lists(st.sampled_from('abcd'), max_size=30))

@@ -8,44 +8,23 @@ __metaclass__ = type
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 
-from ansible_collections.envoy_mesh.lab.plugins.module_utils import round_robin
+import pytest
+
 from ansible_collections.envoy_mesh.lab.tests.unit.plugins.backends import (
     closed_port_url, cycling, fixed, json_reply,
 )
+from ansible_collections.envoy_mesh.lab.tests.unit.plugins.module_runner import run_module
 
-MODULE = 'ansible_collections.envoy_mesh.lab.plugins.modules.round_robin_check'
 PODS = ['10.244.0.7', '10.244.0.8', '10.244.0.9']
-
-
-def collections_root():
-    path = os.path.abspath(round_robin.__file__)
-    for dummy in range(6):  # module_utils, plugins, lab, envoy_mesh, ansible_collections
-        path = os.path.dirname(path)
-    return path
-
-
-def run_module(tmp_path, check_mode=False, **args):
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    args_file = tmp_path / 'args.json'
-    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(p for p in (collections_root(), env.get('PYTHONPATH')) if p)
-    proc = subprocess.run([sys.executable, '-m', MODULE, str(args_file)], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, env=env, timeout=120, check=False)
-    assert proc.stdout, proc.stderr.decode()
-    return json.loads(proc.stdout)
+FIVE_PODS = ['10.244.0.{0}'.format(i) for i in range(11, 16)]
 
 
 def test_passes_on_a_perfect_cycle(tmp_path, backend_server):
     server = backend_server(cycling(PODS))
     result = run_module(tmp_path, url=server.url + '/user/alice', expected_backends=PODS, require_ok=True)
     assert not result.get('failed'), result['msg']
-    assert result['changed'] is False
+    assert result['changed'] is False and result['sent'] is True
     assert result['cycle'] == PODS
     assert result['sequence'] == PODS * 4
     assert result['rounds'] == 1 and result['waited_s'] == 0
@@ -53,11 +32,65 @@ def test_passes_on_a_perfect_cycle(tmp_path, backend_server):
     assert set(result['latency_ms']) == {'min', 'median', 'p95', 'max', 'mean'}
 
 
-def test_check_mode_still_sends_the_requests(tmp_path, backend_server):
+@pytest.mark.parametrize('method', ['GET', 'OPTIONS', 'HEAD', 'get'])
+def test_check_mode_sends_requests_with_a_safe_method(tmp_path, backend_server, method):
     server = backend_server(cycling(PODS))
-    result = run_module(tmp_path, check_mode=True, url=server.url + '/user/alice', expected_count=3, requests=6)
-    assert not result.get('failed') and result['changed'] is False
-    assert len(server.requests) == 6
+    result = run_module(tmp_path, check_mode=True, url=server.url + '/user/alice', method=method,
+                        expected_count=3, requests=6)
+    assert result['sent'] is True and result['changed'] is False
+    assert [r['method'] for r in server.requests] == [method.upper()] * 6
+    if method != 'HEAD':  # a HEAD answer has no JSON body to name the backend
+        assert not result.get('failed'), result['msg']
+
+
+@pytest.mark.parametrize('method', ['PUT', 'POST', 'DELETE', 'PATCH', 'put'])
+def test_check_mode_sends_nothing_with_a_method_that_may_write(tmp_path, backend_server, method):
+    server = backend_server(cycling(PODS))
+    result = run_module(tmp_path, check_mode=True, url=server.url + '/user/alice', method=method,
+                        body_format='json', body={'fullname': 'Alice', 'password': 'alicerules'},
+                        expected_backends=PODS, wait_timeout=30)
+    assert server.requests == []
+    assert not result.get('failed'), result['msg']
+    assert result['sent'] is False
+    assert result['changed'] is True  # what the run outside check mode reports
+    assert result['msg'] == (
+        'check mode: 12 {0} requests to {1}/user/alice not sent, since {0} may change data on the server '
+        '(only GET, HEAD, OPTIONS requests are sent in check mode); run without check mode to check the '
+        'rotation'.format(method.upper(), server.url))
+    assert result['rounds'] == 0 and result['sequence'] == [] and result['errors'] == []
+
+
+def test_check_mode_still_rejects_bad_options(tmp_path):
+    result = run_module(tmp_path, check_mode=True, url=closed_port_url(), method='PUT', expected_backends=PODS,
+                        requests=2)
+    assert result['failed'] and result['sent'] is False
+    assert result['msg'] == 'requests (2) must be at least the number of expected backends (3)'
+
+
+def test_rejects_a_method_that_is_no_http_method(tmp_path):
+    result = run_module(tmp_path, url=closed_port_url(), method='GET /admin', expected_count=1)
+    assert result['failed']
+    assert result['msg'] == "method must be an HTTP method such as GET or PUT, got 'GET /admin'"
+
+
+def test_balanced_mode_passes_a_perfect_rotation_of_12_requests_over_5_backends(tmp_path, backend_server):
+    server = backend_server(cycling(FIVE_PODS))
+    result = run_module(tmp_path, url=server.url + '/user/alice', expected_backends=FIVE_PODS, mode='balanced')
+    assert not result.get('failed'), result['msg']
+    assert sorted(result['counts'].values()) == [2, 2, 2, 3, 3]
+    assert result['msg'] == '12 requests spread over 5 backends: {0}'.format(
+        ', '.join('{0}={1}'.format(p, 3 if i < 2 else 2) for i, p in enumerate(FIVE_PODS)))
+
+
+def test_balanced_mode_fails_a_skewed_load_and_names_the_backends(tmp_path, backend_server):
+    skewed = itertools.cycle([PODS[0], PODS[0], PODS[1], PODS[0], PODS[2], PODS[1]])
+    server = backend_server(lambda request: json_reply(next(skewed)))
+    result = run_module(tmp_path, url=server.url + '/user/alice', expected_backends=PODS, mode='balanced')
+    assert result['failed']
+    assert result['counts'] == {PODS[0]: 6, PODS[1]: 4, PODS[2]: 2}
+    assert result['msg'].startswith('the load is not balanced: {0}=6, {1}=2 lie more than one request and '
+                                    'more than 20% (tolerance 0.2) away from the ideal share of 4 requests '
+                                    'per backend'.format(PODS[0], PODS[2]))
 
 
 def test_fails_with_the_step_2_diagnosis_when_one_pod_answers(tmp_path, backend_server):
@@ -96,11 +129,13 @@ def test_waits_for_a_new_backend_to_join(tmp_path, backend_server):
     assert result['waited_s'] >= 0.4
 
 
-def test_sends_a_json_body(tmp_path, backend_server):
+def test_sends_a_json_body_and_reports_the_possible_change(tmp_path, backend_server):
     server = backend_server(cycling(PODS))
     result = run_module(tmp_path, url=server.url + '/user/alice', method='PUT', body_format='json',
                         body={'fullname': 'Alice', 'password': 'alicerules'}, expected_backends=PODS, requests=3)
     assert not result.get('failed'), result['msg']
+    assert result['sent'] is True and result['changed'] is True
+    assert [r['method'] for r in server.requests] == ['PUT'] * 3
     assert json.loads(server.requests[0]['body']) == {'fullname': 'Alice', 'password': 'alicerules'}
 
 
