@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
-	cluster-lifecycle-test centos7-check lint sanity units workloads molecule
+	cluster-lifecycle-test centos7-check lint sanity units workloads molecule fresh-machine-check
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt constraints.txt
@@ -67,4 +67,10 @@ centos7-check: venv test-deps cluster
 	$(PYTEST) tests/vagrant/test_python36_compile.py
 	tests/vagrant/check-centos7-controller.sh
 
-test: lint sanity units cluster-test cluster-lifecycle-test centos7-check molecule workloads
+# On a fresh Debian 12 root filesystem: the set-up steps, then every program the code runs must be there
+# (hack/ci/fresh-machine.sh). Needs Docker and the base image, which `make cluster` provides.
+fresh-machine-check: venv cluster
+	$(PYTEST) hack/ci/tests
+	hack/ci/fresh-machine.sh
+
+test: lint fresh-machine-check sanity units cluster-test cluster-lifecycle-test centos7-check molecule workloads

@@ -18,8 +18,9 @@ recap() { sed -n 's/^localhost *: *//p' "$out"; }
 ! command -v dig >/dev/null || fail "dig is already installed: this test needs a node without it"
 
 run -e coredns_dig_install=false && fail "a missing dig with coredns_dig_install=false did not fail"
-grep -q "localhost has no dig" "$out" && grep -q "package dnsutils on localhost" "$out" ||
+if ! grep -q "localhost has no dig" "$out" || ! grep -q "package dnsutils on localhost" "$out"; then
   fail "the failure does not name the node and the package"
+fi
 echo "dig role test: coredns_dig_install=false fails naming the node and dnsutils"
 
 run --check || fail "check mode failed"

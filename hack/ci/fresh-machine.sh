@@ -31,12 +31,7 @@ run_id="$$"
 setup_container="envoy-mesh-fresh-setup-${run_id}"
 setup_image="envoy-mesh-ci/fresh-setup:${run_id}"
 work="$(mktemp -d /tmp/envoy-mesh-fresh.XXXXXX)"
-cleanup() {
-  docker rm -f "${setup_container}" >/dev/null 2>&1 || true
-  docker image rm -f "${setup_image}" >/dev/null 2>&1 || true
-  rm -rf "${work}"
-}
-trap cleanup EXIT
+trap 'docker rm -f "${setup_container}" >/dev/null 2>&1; docker image rm -f "${setup_image}" >/dev/null 2>&1; rm -rf "${work}"' EXIT
 
 mounts=(
   --volume "$(dirname "${GO}")/..:/usr/local/go:ro"
@@ -52,11 +47,11 @@ fresh_image="envoy-mesh-ci/fresh-debian12:$(printf '%s\n' "$(docker image inspec
   "${prerequisites}" | sha256sum | cut -c1-12)"
 if ! docker image inspect "${fresh_image}" >/dev/null 2>&1; then
   log "making ${fresh_image}: ${BASE_IMAGE} + ${prerequisites}"
-  docker build --quiet --tag "${fresh_image}" - >/dev/null <<DOCKERFILE
-FROM ${BASE_IMAGE}
-RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install --yes --no-install-recommends ${prerequisites} \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
-DOCKERFILE
+  printf '%s\n' "FROM ${BASE_IMAGE}" \
+    "RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install --yes --no-install-recommends \\" \
+    "    ${prerequisites} && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb" >"${work}/Dockerfile"
+  docker build --quiet --tag "${fresh_image}" - <"${work}/Dockerfile" >"${work}/build.log" 2>&1 ||
+    { cat "${work}/build.log"; die "building ${fresh_image} failed"; }
 fi
 
 # The repository as a fresh clone would have it: its files, without .git, .venv or build output.

@@ -219,17 +219,27 @@ def _makefile_uses(path, text):
         return re.sub(r"\$\(([A-Z_]+)\)", lambda m: expand(variables.get(m.group(1), m.group(0)), depth + 1), value)
 
     uses = []
-    in_rule_text = False  # a continued line of a rule or a variable, which may start with a tab
+    recipe, first = None, 0  # a recipe line being joined with its continuations
+    continued_rule = False  # a rule or variable continued with a backslash: its next lines may start with a tab
     for number, line in enumerate(text.splitlines(), 1):
-        recipe_line = line.startswith("\t") and not in_rule_text
-        in_rule_text = line.endswith("\\") and (in_rule_text or not line.startswith("\t"))
-        if not recipe_line:
+        if recipe is None and line.startswith("\t") and not continued_rule:
+            recipe, first = "", number
+        if recipe is None:
+            continued_rule = line.endswith("\\")
             continue
-        recipe = expand(line.lstrip("\t@-")).replace("$$", "\0")
-        # What is left of make's own syntax ($@, $(dir $@)) is a word, never a program.
-        recipe = re.sub(r"\$\([a-z]+ [^)]*\)|\$[@<^*]", "make-expansion", recipe).replace("\0", "$")
-        uses.extend(Use(w.text, path, number, "shell") for w in shell_commands.command_words(recipe, number))
+        recipe += line.lstrip("\t@-") if not recipe else "\n" + line.lstrip("\t")
+        if line.endswith("\\"):
+            continue
+        uses.extend(Use(w.text, path, w.line, "shell") for w in _recipe_words(expand(recipe), first))
+        recipe = None
     return uses
+
+
+def _recipe_words(recipe, first_line):
+    recipe = recipe.replace("$$", "\0")
+    # What is left of make's own syntax ($@, $(dir $@)) is a word, never a program.
+    recipe = re.sub(r"\$\([a-z]+ [^)]*\)|\$[@<^*]", "make-expansion", recipe).replace("\0", "$")
+    return shell_commands.command_words(recipe, first_line)
 
 
 class _PythonCalls(ast.NodeVisitor):

@@ -148,8 +148,9 @@ def test_python_calls_with_a_literal_program(tmp_path):
 def test_makefile_recipes_and_their_variables(tmp_path):
     root = make_repository(tmp_path, {"Makefile": (
         "VENV := .venv\nPY := $(VENV)/bin/python\n.PHONY: a \\\n\tb c\n"
-        "a:\n\t$(PY) -m venv x\n\tmkdir -p $(dir $@)\n\tfor s in x y; do molecule test -s $$s; done\n")})
-    assert [u[0] for u in uses_of(root)] == sorted([".venv/bin/python", "mkdir", "molecule"])
+        "a:\n\t$(PY) -m venv x\n\tmkdir -p $(dir $@)\n\tfor s in x y; do molecule test -s $$s; done\n"
+        "\tdiff -r a \\\n\t  b || { echo stale; \\\n\t  exit 1; }\n")})
+    assert [u[0] for u in uses_of(root)] == sorted([".venv/bin/python", "mkdir", "molecule", "diff"])
 
 
 def test_the_check_finds_a_missing_program_and_accepts_installed_ones(tmp_path):
