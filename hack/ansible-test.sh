@@ -12,8 +12,6 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${VENV:-$repo/.venv}
 python_version=${ANSIBLE_TEST_PYTHON:-3.11}
-cache=${ENVOY_MESH_CACHE:-/var/cache/envoy-mesh-lab}
-vermin_version=1.9.2
 
 usage() {
     echo "usage: $0 sanity|units [ansible-test options]" >&2
@@ -64,20 +62,6 @@ subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + args)
 EOF
 }
 
-# ansible-test only compiles for interpreters it finds; the module and its module_utils
-# must still parse on the Python 3.6 of old nodes, so check that statically with vermin.
-check_python36() {
-    local tools=$cache/tools/vermin-$vermin_version
-    if [[ ! -d $tools/vermin ]]; then
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-            --target "$tools.partial" "vermin==$vermin_version"
-        rm -rf "$tools" && mv "$tools.partial" "$tools"
-    fi
-    echo "Checking that plugins/ needs at most Python 3.6 (vermin $vermin_version)"
-    PYTHONPATH=$tools "$venv/bin/python" -c 'import sys; from vermin import main; sys.exit(main())' --no-tips --violations --eval-annotations \
-        --target=3.6- --exclude-regex '/__pycache__/' "$repo/plugins"
-}
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/ansible-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tree=$work/ansible_collections/envoy_mesh/lab
@@ -88,7 +72,6 @@ status=0
 case $command in
     sanity)
         (cd "$tree" && "$ansible_test" sanity --local --python "$python_version" "$@") || status=$?
-        check_python36 || status=$?
         ;;
     units)
         # --venv: the unit test requirements (pytest-xdist, mock, tests/unit/requirements.txt)

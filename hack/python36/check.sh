@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Compile the node-side Python of the collection with a real CPython 3.6, through ansible-core
-# 2.16's own check: `ansible-test sanity --test compile --python 3.6`.
+# The one Python 3.6 check of the collection's node-side code (plugins/modules, plugins/module_utils):
+#   1. compiled by a real CPython 3.6, through ansible-core 2.16's own check:
+#      `ansible-test sanity --test compile --python 3.6`;
+#   2. vermin for what compiles on 3.6 but fails there at run time: standard library modules,
+#      functions and keyword arguments newer than 3.6 (this interpreter has no standard library to
+#      import them from).
 #
 #   hack/python36/check.sh [COLLECTION_DIR]     (default: this checkout)
+#
+# `make python36` runs it through tests/vagrant/test_python36_compile.py, which also shows that each
+# half rejects what it must.
 #
 # The tutorial's CentOS 7 nodes run python3 3.6 (ansible-core 2.16 is the last release that
 # manages them), so the modules and module_utils must parse there. Debian has no Python 3.6; the
@@ -19,8 +26,9 @@
 # is limited to plugins/, so the unit tests are not compiled for 3.6.
 #
 # ansible-core 2.16 comes from the venv of hack/lib/centos7-venv.sh, shared with
-# tests/vagrant/check-centos7-controller.sh; the jar is kept in $ENVOY_MESH_CACHE/tools/.
-# Exits non-zero when a file does not compile, when ansible-test compiled no file, or on any error.
+# tests/vagrant/check-centos7-controller.sh; the jar and vermin are kept in $ENVOY_MESH_CACHE/tools/.
+# Exits non-zero when a file does not compile, when ansible-test compiled no file, when vermin finds
+# something newer than 3.6, or on any error.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +42,7 @@ cpython_artifact=org.bytedeco:cpython:$cpython_version:jar:linux-x86_64
 cpython_jar_sha256=0c6e3fbc2be57955d65bf0edf2cb9cd05b44dc9fd5e17aef3a8dab20a9649f93
 cpython_jar_dir=org/bytedeco/cpython/linux-x86_64
 dependency_plugin=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
+vermin_version=1.9.2
 
 # shellcheck source=hack/lib/copy-collection.sh
 . "$repo/hack/lib/copy-collection.sh"
@@ -130,7 +139,7 @@ tree=$work/ansible_collections/envoy_mesh/lab
 copy_collection "$tree" "$source"
 ansible_version=$("$venv/bin/python" -c 'import ansible; print(ansible.__version__)')
 
-echo "Python 3.6 compile check of $source"
+echo "Python 3.6 check of $source"
 echo "  ansible-test $ansible_version: sanity --test compile --python 3.6 plugins/"
 echo "  python3.6: CPython $interpreter from $cpython_artifact (sha256 ${cpython_jar_sha256:0:12}...)"
 # -vvvv makes ansible-test list the files it hands to compile.py.
@@ -147,14 +156,35 @@ if [[ -n $compiled ]]; then
 fi
 grep -E '^(ERROR|FATAL|WARNING: (All targets|Skipping))' "$work/ansible-test.log" | grep -v 'Using locale' || true
 
+failed=0
 if [[ $status -ne 0 ]]; then
     echo "Python 3.6 compile check: FAILED (ansible-test exited $status)" >&2
     grep -q '^ERROR: Found' "$work/ansible-test.log" || cat "$work/ansible-test.log" >&2
-    exit "$status"
-fi
-if [[ -z $compiled ]]; then
+    failed=1
+elif [[ -z $compiled ]]; then
     echo "Python 3.6 compile check: FAILED, ansible-test compiled no file" >&2
     cat "$work/ansible-test.log" >&2
-    exit 1
+    failed=1
+else
+    echo "Python 3.6 compile check: ok ($(wc -l <<<"$compiled") files)"
 fi
-echo "Python 3.6 compile check: ok ($(wc -l <<<"$compiled") files)"
+
+# The same files, for standard library use newer than 3.6 (vermin installed with the venv's pip).
+vermin=$tools/vermin-$vermin_version
+if [[ ! -d $vermin/vermin ]]; then
+    rm -rf "$vermin.partial"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --target "$vermin.partial" \
+        "vermin==$vermin_version"
+    rm -rf "$vermin" && mv "$vermin.partial" "$vermin"
+fi
+echo "  vermin $vermin_version: standard library of Python 3.6 in plugins/modules plugins/module_utils"
+if (cd "$tree" && PYTHONPATH=$vermin "$venv/bin/python" -c 'import sys; from vermin import main; sys.exit(main())' \
+    --no-tips --violations --eval-annotations --target=3.6- --exclude-regex '/__pycache__/' \
+    plugins/modules plugins/module_utils) >"$work/vermin.log" 2>&1; then
+    echo "Python 3.6 library check: ok"
+else
+    grep -v -e '^Detecting python files' -e '^Analyzing using' "$work/vermin.log" >&2
+    echo "Python 3.6 library check: FAILED (vermin)" >&2
+    failed=1
+fi
+if [[ $failed -ne 0 ]]; then exit 1; fi
