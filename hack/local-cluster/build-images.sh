@@ -43,14 +43,10 @@ build_base() {
   rm -rf "${root}"
 }
 
-k8s_source_dir() {
-  "${GO}" mod download -json "k8s.io/kubernetes@${KUBERNETES_VERSION}" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
-}
-
 build_pause() {
   load_cached "${PAUSE_IMAGE}" && return 0
   local ctx src
-  src="$(k8s_source_dir)/build/pause/linux/pause.c"
+  src="$(k8s_module_dir)/build/pause/linux/pause.c"
   [[ -f ${src} ]] || die "pause.c not found in the Kubernetes module (${src})"
   ctx="$(mktemp -d /tmp/envoy-mesh-pause.XXXXXX)"
   log "building ${PAUSE_IMAGE} from ${src}"
