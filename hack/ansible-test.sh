@@ -14,22 +14,22 @@ venv=${VENV:-$repo/.venv}
 python_version=${ANSIBLE_TEST_PYTHON:-3.11}
 
 usage() {
-    echo "usage: $0 sanity|units [ansible-test options]" >&2
-    exit 2
+  echo "usage: $0 sanity|units [ansible-test options]" >&2
+  exit 2
 }
 
 [[ $# -ge 1 ]] || usage
 command=$1
 shift
 case $command in
-    sanity | units) ;;
-    *) usage ;;
+  sanity | units) ;;
+  *) usage ;;
 esac
 
 ansible_test=$venv/bin/ansible-test
 [[ -x $ansible_test ]] || {
-    echo "$ansible_test not found: run 'make venv' first" >&2
-    exit 1
+  echo "$ansible_test not found: run 'make venv' first" >&2
+  exit 1
 }
 
 # copy_collection DEST: what git would ship of the checkout.
@@ -40,18 +40,18 @@ ansible_test=$venv/bin/ansible-test
 # outside the package index. Where that host is out of reach, use the interpreter's
 # bundled pip instead, then let pip install the pinned version from the index.
 provide_pip_bootstrap() {
-    local pip_version script
-    pip_version=$("$venv/bin/python" - <<'EOF'
+  local pip_version script
+  pip_version=$("$venv/bin/python" - <<'EOF'
 import inspect
 import re
 from ansible_test._internal import python_requirements
 print(re.search(r"pip='([0-9.]+)'", inspect.getsource(python_requirements.get_venv_packages)).group(1))
 EOF
-    )
-    script=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
-    [[ -s $script ]] && return 0
-    mkdir -p "$(dirname "$script")"
-    cat >"$script" <<'EOF'
+  )
+  script=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
+  [[ -s $script ]] && return 0
+  mkdir -p "$(dirname "$script")"
+  cat >"$script" <<'EOF'
 """Bootstrap pip from ensurepip, then install the requested packages (stands in for get-pip.py)."""
 import subprocess
 import sys
@@ -70,18 +70,18 @@ provide_pip_bootstrap
 
 status=0
 case $command in
-    sanity)
-        (cd "$tree" && "$ansible_test" sanity --local --python "$python_version" "$@") || status=$?
-        ;;
-    units)
-        # --venv: the unit test requirements (pytest-xdist, mock, tests/unit/requirements.txt)
-        # go into a venv of ansible-test's own, not into the project venv.
-        (cd "$tree" && "$ansible_test" units --venv --python "$python_version" "$@") || status=$?
-        ;;
+  sanity)
+    (cd "$tree" && "$ansible_test" sanity --local --python "$python_version" "$@") || status=$?
+    ;;
+  units)
+    # --venv: the unit test requirements (pytest-xdist, mock, tests/unit/requirements.txt)
+    # go into a venv of ansible-test's own, not into the project venv.
+    (cd "$tree" && "$ansible_test" units --venv --python "$python_version" "$@") || status=$?
+    ;;
 esac
 
 if [[ -d $tree/tests/output ]]; then
-    mkdir -p "$repo/tests/output"
-    cp -a "$tree/tests/output/." "$repo/tests/output/"
+  mkdir -p "$repo/tests/output"
+  cp -a "$tree/tests/output/." "$repo/tests/output/"
 fi
 exit "$status"
