@@ -107,8 +107,7 @@ def checkout_refs(tmp_path_factory):
     link = root / "collections" / "ansible_collections" / "envoy_mesh" / "lab"
     link.parent.mkdir(parents=True)
     link.symlink_to(REPO)
-    refs, _ = compute_refs(root / "run", root / "collections")
-    return refs
+    return compute_refs(root / "run", root / "collections")[0]
 
 
 def test_tarball_ships_the_image_sources_without_wheels_or_lab_images(installed):
@@ -123,7 +122,7 @@ def test_tarball_ships_the_image_sources_without_wheels_or_lab_images(installed)
 
 
 def test_installed_collection_computes_the_checkouts_content_tags(installed, checkout_refs, tmp_path):
-    refs, _ = compute_refs(tmp_path / "run", installed.parents[2])
+    refs = compute_refs(tmp_path / "run", installed.parents[2])[0]
     assert sorted(checkout_refs) == sorted(IMAGES)
     for image in IMAGES:
         assert checkout_refs[image].startswith(f"envoy-mesh/{image}:"), checkout_refs
