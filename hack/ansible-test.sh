@@ -12,26 +12,24 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${VENV:-$repo/.venv}
 python_version=${ANSIBLE_TEST_PYTHON:-3.11}
-cache=${ENVOY_MESH_CACHE:-/var/cache/envoy-mesh-lab}
-vermin_version=1.9.2
 
 usage() {
-    echo "usage: $0 sanity|units [ansible-test options]" >&2
-    exit 2
+  echo "usage: $0 sanity|units [ansible-test options]" >&2
+  exit 2
 }
 
 [[ $# -ge 1 ]] || usage
 command=$1
 shift
 case $command in
-    sanity | units) ;;
-    *) usage ;;
+  sanity | units) ;;
+  *) usage ;;
 esac
 
 ansible_test=$venv/bin/ansible-test
 [[ -x $ansible_test ]] || {
-    echo "$ansible_test not found: run 'make venv' first" >&2
-    exit 1
+  echo "$ansible_test not found: run 'make venv' first" >&2
+  exit 1
 }
 
 # copy_collection DEST: what git would ship of the checkout.
@@ -42,18 +40,18 @@ ansible_test=$venv/bin/ansible-test
 # outside the package index. Where that host is out of reach, use the interpreter's
 # bundled pip instead, then let pip install the pinned version from the index.
 provide_pip_bootstrap() {
-    local pip_version script
-    pip_version=$("$venv/bin/python" - <<'EOF'
+  local pip_version script
+  pip_version=$("$venv/bin/python" - <<'EOF'
 import inspect
 import re
 from ansible_test._internal import python_requirements
 print(re.search(r"pip='([0-9.]+)'", inspect.getsource(python_requirements.get_venv_packages)).group(1))
 EOF
-    )
-    script=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
-    [[ -s $script ]] && return 0
-    mkdir -p "$(dirname "$script")"
-    cat >"$script" <<'EOF'
+  )
+  script=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
+  [[ -s $script ]] && return 0
+  mkdir -p "$(dirname "$script")"
+  cat >"$script" <<'EOF'
 """Bootstrap pip from ensurepip, then install the requested packages (stands in for get-pip.py)."""
 import subprocess
 import sys
@@ -64,20 +62,6 @@ subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + args)
 EOF
 }
 
-# ansible-test only compiles for interpreters it finds; the module and its module_utils
-# must still parse on the Python 3.6 of old nodes, so check that statically with vermin.
-check_python36() {
-    local tools=$cache/tools/vermin-$vermin_version
-    if [[ ! -d $tools/vermin ]]; then
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-            --target "$tools.partial" "vermin==$vermin_version"
-        rm -rf "$tools" && mv "$tools.partial" "$tools"
-    fi
-    echo "Checking that plugins/ needs at most Python 3.6 (vermin $vermin_version)"
-    PYTHONPATH=$tools "$venv/bin/python" -c 'import sys; from vermin import main; sys.exit(main())' --no-tips --violations --eval-annotations \
-        --target=3.6- --exclude-regex '/__pycache__/' "$repo/plugins"
-}
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/ansible-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tree=$work/ansible_collections/envoy_mesh/lab
@@ -86,19 +70,18 @@ provide_pip_bootstrap
 
 status=0
 case $command in
-    sanity)
-        (cd "$tree" && "$ansible_test" sanity --local --python "$python_version" "$@") || status=$?
-        check_python36 || status=$?
-        ;;
-    units)
-        # --venv: the unit test requirements (pytest-xdist, mock, tests/unit/requirements.txt)
-        # go into a venv of ansible-test's own, not into the project venv.
-        (cd "$tree" && "$ansible_test" units --venv --python "$python_version" "$@") || status=$?
-        ;;
+  sanity)
+    (cd "$tree" && "$ansible_test" sanity --local --python "$python_version" "$@") || status=$?
+    ;;
+  units)
+    # --venv: the unit test requirements (pytest-xdist, mock, tests/unit/requirements.txt)
+    # go into a venv of ansible-test's own, not into the project venv.
+    (cd "$tree" && "$ansible_test" units --venv --python "$python_version" "$@") || status=$?
+    ;;
 esac
 
 if [[ -d $tree/tests/output ]]; then
-    mkdir -p "$repo/tests/output"
-    cp -a "$tree/tests/output/." "$repo/tests/output/"
+  mkdir -p "$repo/tests/output"
+  cp -a "$tree/tests/output/." "$repo/tests/output/"
 fi
 exit "$status"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the images the cluster itself needs, without any registry: the Debian base image (debootstrap),
 # the pause image (Kubernetes' pause.c) and CoreDNS (its Go module). Each is saved as a tarball in the
-# version-keyed cache and only rebuilt when that tarball is missing.
+# version-keyed cache and only rebuilt when that tarball is missing. The Dockerfiles of pause and
+# CoreDNS are images/pause/ and images/coredns/ of the repository.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+IMAGES_DIR="$(cd "${HERE}/../.." && pwd)/images"
 mkdir -p "${IMAGE_CACHE_DIR}"
 
 # tarball_of IMAGE: the cache file an image is saved to.
@@ -41,25 +43,16 @@ build_base() {
   rm -rf "${root}"
 }
 
-k8s_source_dir() {
-  "${GO}" mod download -json "k8s.io/kubernetes@${KUBERNETES_VERSION}" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
-}
-
 build_pause() {
   load_cached "${PAUSE_IMAGE}" && return 0
   local ctx src
-  src="$(k8s_source_dir)/build/pause/linux/pause.c"
+  src="$(k8s_module_dir)/build/pause/linux/pause.c"
   [[ -f ${src} ]] || die "pause.c not found in the Kubernetes module (${src})"
   ctx="$(mktemp -d /tmp/envoy-mesh-pause.XXXXXX)"
   log "building ${PAUSE_IMAGE} from ${src}"
   gcc -Os -Wall -Werror -static -DVERSION="v${PAUSE_VERSION}-envoy-mesh" -o "${ctx}/pause" "${src}"
   strip "${ctx}/pause"
-  cat >"${ctx}/Dockerfile" <<'DOCKERFILE'
-FROM scratch
-COPY pause /pause
-USER 65535:65535
-ENTRYPOINT ["/pause"]
-DOCKERFILE
+  cp "${IMAGES_DIR}/pause/Dockerfile" "${ctx}/Dockerfile"
   docker build -q -t "${PAUSE_IMAGE}" "${ctx}" >/dev/null 2>>"${LOG_DIR}/build-images.log" ||
     die "docker build of ${PAUSE_IMAGE} failed, see ${LOG_DIR}/build-images.log"
   rm -rf "${ctx}"
@@ -77,12 +70,7 @@ build_coredns() {
   fi
   ctx="$(mktemp -d /tmp/envoy-mesh-coredns.XXXXXX)"
   cp "${bin_dir}/coredns" "${ctx}/coredns"
-  cat >"${ctx}/Dockerfile" <<'DOCKERFILE'
-FROM scratch
-COPY coredns /coredns
-USER 65532:65532
-ENTRYPOINT ["/coredns"]
-DOCKERFILE
+  cp "${IMAGES_DIR}/coredns/Dockerfile" "${ctx}/Dockerfile"
   docker build -q -t "${COREDNS_IMAGE}" "${ctx}" >/dev/null 2>>"${LOG_DIR}/build-images.log" ||
     die "docker build of ${COREDNS_IMAGE} failed, see ${LOG_DIR}/build-images.log"
   rm -rf "${ctx}"

@@ -25,7 +25,7 @@ mkdir -p "${work}/cmd/etcd" "${KUBE_BIN_DIR}"
 cd "${work}" || exit 1
 
 log "fetching k8s.io/kubernetes@${KUBERNETES_VERSION}"
-k8s_dir="$("${GO}" mod download -json "k8s.io/kubernetes@${KUBERNETES_VERSION}" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+k8s_dir="$(k8s_module_dir)"
 [[ -f ${k8s_dir}/go.mod ]] || die "could not download k8s.io/kubernetes@${KUBERNETES_VERSION}"
 
 # Staging modules are published as v0.<minor>.<patch> for Kubernetes v1.<minor>.<patch>.

@@ -1,8 +1,6 @@
 # shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the other scripts
 # The cluster's daemons: start order, command lines, ports and health checks. Sourced by up/down/status.
 
-PKI="${STATE_DIR}/pki"
-
 # Start order; down.sh stops them in reverse.
 COMPONENTS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 

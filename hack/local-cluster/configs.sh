@@ -4,8 +4,6 @@
 # leaves them untouched and up.sh restarts only the daemons whose configuration changed.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PKI="${STATE_DIR}/pki"
-
 # write_file PATH: stores stdin at PATH unless PATH already holds exactly that.
 write_file() {
   local path=$1 tmp

@@ -4,22 +4,19 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_root
-RUN_DIR="/run/envoy-mesh-lab"
-
-ctr_() { ctr -a "${CONTAINERD_SOCKET}" -n k8s.io "$@"; }
 
 # Kills the pods' containers through containerd while it still answers.
 remove_containers() {
   find_component containerd >/dev/null || return 0
   local id
-  for id in $(ctr_ tasks ls -q 2>/dev/null); do
-    ctr_ tasks kill -a -s SIGKILL "${id}" >/dev/null 2>&1 || true
+  for id in $(lab_ctr tasks ls -q 2>/dev/null); do
+    lab_ctr tasks kill -a -s SIGKILL "${id}" >/dev/null 2>&1 || true
   done
-  for id in $(ctr_ tasks ls -q 2>/dev/null); do
-    ctr_ tasks delete -f "${id}" >/dev/null 2>&1 || true
+  for id in $(lab_ctr tasks ls -q 2>/dev/null); do
+    lab_ctr tasks delete -f "${id}" >/dev/null 2>&1 || true
   done
-  for id in $(ctr_ containers ls -q 2>/dev/null); do
-    ctr_ containers delete "${id}" >/dev/null 2>&1 || true
+  for id in $(lab_ctr containers ls -q 2>/dev/null); do
+    lab_ctr containers delete "${id}" >/dev/null 2>&1 || true
   done
 }
 

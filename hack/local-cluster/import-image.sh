@@ -6,8 +6,6 @@
 (($#)) || die "usage: $0 IMAGE..."
 [[ -S ${CONTAINERD_SOCKET} ]] || die "containerd of the lab is not running (${CONTAINERD_SOCKET}); run make cluster"
 
-ctr_() { ctr -a "${CONTAINERD_SOCKET}" -n k8s.io "$@"; }
-
 # Docker names without a registry are docker.io/...; with no tag, :latest.
 normalize() {
   local ref=$1
@@ -25,10 +23,10 @@ for image in "$@"; do
   ref="$(normalize "${image}")"
   # The Docker image ID is kept as a label, so an unchanged image is not copied again.
   label="envoy-mesh-lab/docker-id"
-  if ctr_ images ls -q "name==${ref},labels.\"${label}\"==${id#sha256:}" 2>/dev/null | grep -qx "${ref}"; then
+  if lab_ctr images ls -q "name==${ref},labels.\"${label}\"==${id#sha256:}" 2>/dev/null | grep -qx "${ref}"; then
     continue
   fi
   log "importing ${image} into containerd (k8s.io)"
-  docker save "${image}" | ctr_ images import - >/dev/null
-  ctr_ images label "${ref}" "${label}=${id#sha256:}" >/dev/null
+  docker save "${image}" | lab_ctr images import - >/dev/null
+  lab_ctr images label "${ref}" "${label}=${id#sha256:}" >/dev/null
 done

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers: messages, pid files, port checks. Sourced, never run.
+# Shared helpers: messages, pid files, port checks, the lab's kubectl and ctr. Sourced, never run.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,6 +14,18 @@ die() { printf '[local-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 
 need_root() {
   [[ ${EUID} -eq 0 ]] || die "run as root (the cluster manages iptables, mounts and daemons)"
+}
+
+# lab_kubectl ARGS...: the built kubectl with the cluster-admin kubeconfig.
+lab_kubectl() { "${KUBE_BIN_DIR}/kubectl" --kubeconfig "${KUBECONFIG_PATH}" "$@"; }
+
+# lab_ctr ARGS...: ctr on the kubelet's containerd, in the namespace Kubernetes uses.
+lab_ctr() { ctr -a "${CONTAINERD_SOCKET}" -n k8s.io "$@"; }
+
+# k8s_module_dir: the k8s.io/kubernetes module of KUBERNETES_VERSION in Go's module cache (downloaded
+# if needed), for its build/ sources.
+k8s_module_dir() {
+  "${GO}" mod download -json "k8s.io/kubernetes@${KUBERNETES_VERSION}" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
 }
 
 # pid_of NAME: prints the pid recorded for NAME if that process is still alive.

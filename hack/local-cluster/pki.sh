@@ -3,7 +3,6 @@
 # Existing files are kept, so running it again changes nothing.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PKI="${STATE_DIR}/pki"
 DAYS=3650
 
 new_key() { [[ -s $1 ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }

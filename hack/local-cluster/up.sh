@@ -6,8 +6,6 @@
 need_root
 mkdir -p "${STATE_DIR}" "${LOG_DIR}" "${PID_DIR}"
 
-kubectl_() { "${KUBE_BIN_DIR}/kubectl" --kubeconfig "${KUBECONFIG_PATH}" "$@"; }
-
 # start_and_wait NAME SECONDS: starts NAME if needed and waits until it is healthy.
 start_and_wait() {
   local name=$1 timeout=$2
@@ -36,17 +34,20 @@ ensure_coredns() {
     die "could not render the CoreDNS manifest (python3 with jinja2 is needed)"
   # Server-side apply: client-side merges collapse container ports that differ only in protocol.
   local ssa=(--server-side --force-conflicts --field-manager envoy-mesh-lab -f -)
-  if ! kubectl_ diff "${ssa[@]}" <<<"${manifest}" >/dev/null 2>&1; then
-    kubectl_ apply "${ssa[@]}" <<<"${manifest}" >&2
+  if ! lab_kubectl diff "${ssa[@]}" <<<"${manifest}" >/dev/null 2>&1; then
+    lab_kubectl apply "${ssa[@]}" <<<"${manifest}" >&2
   fi
-  kubectl_ -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null ||
-    die "CoreDNS is not available: $(kubectl_ -n kube-system get pods -l k8s-app=kube-dns -o wide 2>&1 | tail -n +2)"
+  lab_kubectl -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null ||
+    die "CoreDNS is not available: $(lab_kubectl -n kube-system get pods -l k8s-app=kube-dns -o wide 2>&1 | tail -n +2)"
+}
+
+node_ready() {
+  [[ "$(lab_kubectl get node "${NODE_NAME}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" == True ]]
 }
 
 wait_node_ready() {
-  wait_for "node ${NODE_NAME} Ready" 120 \
-    sh -c "'${KUBE_BIN_DIR}/kubectl' --kubeconfig '${KUBECONFIG_PATH}' get node '${NODE_NAME}' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" ||
-    die "node ${NODE_NAME} is not Ready: $(kubectl_ describe node "${NODE_NAME}" 2>&1 | grep -A8 '^Conditions' | tail -n +3)"
+  wait_for "node ${NODE_NAME} Ready" 120 node_ready ||
+    die "node ${NODE_NAME} is not Ready: $(lab_kubectl describe node "${NODE_NAME}" 2>&1 | grep -A8 '^Conditions' | tail -n +3)"
 }
 
 # Fails before anything starts when a port of a component that is not running is taken by someone else.

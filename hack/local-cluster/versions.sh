@@ -18,8 +18,11 @@ BASE_IMAGE="${BASE_IMAGE:-debian:bookworm-slim}"
 GO="${GO:-/usr/local/go/bin/go}"
 CACHE_DIR="${ENVOY_MESH_CACHE:-/var/cache/envoy-mesh-lab}"
 STATE_DIR="/var/lib/envoy-mesh-lab"
+RUN_DIR="/run/envoy-mesh-lab"
 LOG_DIR="/var/log/envoy-mesh-lab"
 KUBECONFIG_PATH="${STATE_DIR}/kubeconfig"
+# Certificates, keys and the CA of the cluster (pki.sh writes them, the daemons read them).
+PKI="${STATE_DIR}/pki"
 KUBE_BIN_DIR="${CACHE_DIR}/kubernetes/${KUBERNETES_VERSION}/bin"
 IMAGE_CACHE_DIR="${CACHE_DIR}/images"
 
@@ -53,9 +56,9 @@ PROXY_METRICS_PORT=10249
 
 # containerd for the kubelet, separate from the one dockerd runs.
 CONTAINERD_ROOT="${STATE_DIR}/containerd/root"
-CONTAINERD_STATE="/run/envoy-mesh-lab/containerd/state"
-CONTAINERD_SOCKET="/run/envoy-mesh-lab/containerd/containerd.sock"
+CONTAINERD_STATE="${RUN_DIR}/containerd/state"
+CONTAINERD_SOCKET="${RUN_DIR}/containerd/containerd.sock"
 CONTAINERD_CONFIG="${STATE_DIR}/containerd/config.toml"
-CONTAINERD_RUNC_ROOT="/run/envoy-mesh-lab/runc"
+CONTAINERD_RUNC_ROOT="${RUN_DIR}/runc"
 CNI_CONF_DIR="${STATE_DIR}/cni/net.d"
 CNI_BIN_DIR="/usr/lib/cni"

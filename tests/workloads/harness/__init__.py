@@ -3,7 +3,7 @@
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-IMAGES = REPO / "roles" / "node_images" / "files"
+IMAGES = REPO / "images"
 USERSVC_DIR = IMAGES / "usersvc"
 SDS_DIR = IMAGES / "usersvc-sds"
 VENV_BIN = REPO / ".venv" / "bin"
