@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Prints a playbook that runs, on localhost, every tasks file of a role that installs packages.
 
     node_installs.py [--root DIR] > node-installs.yml

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Plants a known defect in a copy of the repository, to show that the fresh-machine check fails.
 
     plant.py task ROOT   a role task that runs a program nothing installs

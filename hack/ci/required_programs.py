@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Fails when a program that the repository runs is not installed here.
 
     required_programs.py [--root DIR] [--list]
@@ -190,7 +189,7 @@ def main(argv=None):
     if args.list:
         for name, state, use in sorted(checker.report, key=lambda r: (r[0], r[2].path, r[2].line)):
             print("%-28s %-40s %s:%d" % (name, state, use.path, use.line))
-    programs = {name for name, _, _ in checker.report}
+    programs = {entry[0] for entry in checker.report}
     print("%d places run %d programs" % (len(uses), len(programs)))
     for problem in checker.problems:
         print("FAIL " + problem)
