@@ -202,6 +202,20 @@ def expressions_in(node, bare=False):
     return ""
 
 
+def tasks_files_of(role, name, seen=None):
+    """Texts of roles/<role>/tasks/<name> and of the role's tasks files it imports or includes."""
+    seen = set() if seen is None else seen
+    if name in seen:
+        return []
+    seen.add(name)
+    text = read_text(os.path.join(ROLES, role, "tasks", name))
+    texts = [text]
+    for imported in re.findall(r"^\s*(?:ansible\.builtin\.)?(?:import|include)_tasks:\s*(?:file:\s*)?([\w.-]+\.ya?ml)\s*$",
+                               text, re.MULTILINE):
+        texts += tasks_files_of(role, imported, seen)
+    return texts
+
+
 def options_read_by(role, entry_point):
     """The role's options that roles/<role>/tasks/<entry_point>.yml reads, directly, through the
     templates it renders, through the role's vars/main.yml or through the defaults of other options."""
@@ -209,12 +223,13 @@ def options_read_by(role, entry_point):
     role_vars = load(role, "vars", "main.yml") or {}
     derived = dict((name, expressions_in(value)) for name, value in role_vars.items())
     derived.update((name, expressions_in(value)) for name, value in defaults.items())
-    tasks = read_text(os.path.join(ROLES, role, "tasks", entry_point + ".yml"))
-    text = expressions_in(yaml.safe_load(tasks))
-    for template in set(re.findall(r"[\w.-]+\.j2\b", tasks)):
-        path = os.path.join(ROLES, role, "templates", template)
-        if os.path.isfile(path):
-            text += " " + jinja_expressions(read_text(path))
+    text = ""
+    for tasks in tasks_files_of(role, entry_point + ".yml"):
+        text += " " + expressions_in(yaml.safe_load(tasks))
+        for template in set(re.findall(r"[\w.-]+\.j2\b", tasks)):
+            path = os.path.join(ROLES, role, "templates", template)
+            if os.path.isfile(path):
+                text += " " + jinja_expressions(read_text(path))
     seen = set()
     while True:
         names = set(name for name in derived if re.search(r"\b%s\b" % re.escape(name), text)) - seen
@@ -238,3 +253,5 @@ def test_the_option_reader_sees_indirect_reads():
     read = options_read_by("node_images", "refs")
     assert "node_images_cache_dir" in read
     assert "node_images_repository" in read
+    # main.yml reads nothing itself: everything comes through the files it imports.
+    assert "usersvc_sidecar" in options_read_by("usersvc", "main")
