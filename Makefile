@@ -31,18 +31,16 @@ $(AAR_DOC): requirements-docs.txt
 	touch $@
 
 # roles/<role>/README.md from meta/argument_specs.yml and meta/main.yml (template in .aar_doc/).
+ROLES := $(notdir $(wildcard roles/*))
+ROLE_DOCS_FRESH := .cache/role-docs
 role-docs: $(AAR_DOC)
-	for role in roles/*/; do $(AAR_DOC) --config-file .aar_doc.yml $${role%/} markdown || exit 1; done
+	for role in $(ROLES); do $(AAR_DOC) --config-file .aar_doc.yml roles/$$role markdown || exit 1; done
 
 # Fails when a role README differs from what its specs generate; `make role-docs` updates them.
 role-docs-check: $(AAR_DOC)
-	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	for role in roles/*/; do \
-		name=$$(basename "$$role"); \
-		$(AAR_DOC) --config-file .aar_doc.yml --output-file "$$tmp/$$name.md" "$${role%/}" markdown || exit 1; \
-		diff -u "$${role}README.md" "$$tmp/$$name.md" \
-			|| { echo "roles/$$name/README.md is stale: run make role-docs" >&2; exit 1; }; \
-	done
+	rm -rf $(ROLE_DOCS_FRESH) && mkdir -p $(ROLE_DOCS_FRESH)
+	for role in $(ROLES); do $(AAR_DOC) --config-file .aar_doc.yml --output-file $(ROLE_DOCS_FRESH)/$$role.md roles/$$role markdown || exit 1; done
+	for role in $(ROLES); do diff -u roles/$$role/README.md $(ROLE_DOCS_FRESH)/$$role.md || { echo "roles/$$role/README.md is stale: run make role-docs" >&2; exit 1; }; done
 
 test-deps:
 	hack/install-test-deps.sh
