@@ -74,12 +74,10 @@ def role_calls(node):
             if key.rsplit(".", 1)[-1] in ROLE_CALLS and isinstance(value, dict):
                 yield value
             else:
-                for call in role_calls(value):
-                    yield call
+                yield from role_calls(value)
     elif isinstance(node, list):
         for item in node:
-            for call in role_calls(item):
-                yield call
+            yield from role_calls(item)
 
 
 def called_entry_points():
