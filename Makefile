@@ -7,9 +7,11 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export KUBECONFIG ?= /var/lib/envoy-mesh-lab/kubeconfig
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
+AAR_DOC := $(VENV)/aar-doc/bin/aar-doc
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
-	cluster-lifecycle-test centos7-check lint sanity python36 units workloads molecule fresh-machine-check
+	cluster-lifecycle-test centos7-check lint sanity python36 units workloads molecule fresh-machine-check \
+	role-docs role-docs-check
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt constraints.txt
@@ -21,6 +23,24 @@ $(VENV)/.installed: requirements.txt constraints.txt
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
+
+# aar-doc in a venv of its own: its pinned typer conflicts with the one in constraints.txt.
+$(AAR_DOC): requirements-docs.txt
+	test -x $(VENV)/aar-doc/bin/python || python3 -m venv $(VENV)/aar-doc
+	$(VENV)/aar-doc/bin/python -m pip install -q -r requirements-docs.txt
+	touch $@
+
+# roles/<role>/README.md from meta/argument_specs.yml and meta/main.yml (template in .aar_doc/).
+ROLES := $(notdir $(wildcard roles/*))
+ROLE_DOCS_FRESH := .cache/role-docs
+role-docs: $(AAR_DOC)
+	for role in $(ROLES); do $(AAR_DOC) --config-file .aar_doc.yml roles/$$role markdown || exit 1; done
+
+# Fails when a role README differs from what its specs generate; `make role-docs` updates them.
+role-docs-check: $(AAR_DOC)
+	rm -rf $(ROLE_DOCS_FRESH) && mkdir -p $(ROLE_DOCS_FRESH)
+	for role in $(ROLES); do $(AAR_DOC) --config-file .aar_doc.yml --output-file $(ROLE_DOCS_FRESH)/$$role.md roles/$$role markdown || exit 1; done
+	for role in $(ROLES); do diff -u roles/$$role/README.md $(ROLE_DOCS_FRESH)/$$role.md || { echo "roles/$$role/README.md is stale: run make role-docs" >&2; exit 1; }; done
 
 test-deps:
 	hack/install-test-deps.sh
@@ -37,7 +57,7 @@ cluster-status:
 lab: cluster
 	ansible-playbook site.yml
 
-lint: venv
+lint: venv role-docs-check
 	ansible-lint --profile production
 
 sanity: venv test-deps

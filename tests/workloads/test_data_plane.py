@@ -75,7 +75,7 @@ def test_step2_edge_reaches_a_single_pod(plane):
     # Step 2 resolves one name to one address (a ClusterIP in Kubernetes), so round robin has one host.
     target = plane.backends[1]
     with ProcessGroup(plane.processes.log_dir / "step2") as processes:
-        edge = start_edge(processes, name="edge-step2", edge_envoy_step=2,
+        edge = start_edge(processes, name="edge-step2", edge_envoy_discovery="dns",
                           edge_envoy_upstream_service=target.address, edge_envoy_upstream_port=target.sidecar_port)
         names = [request("GET", "127.0.0.1", edge.listen_port, "/user/alice").json()["resolvedname"]
                  for _request in range(12)]

@@ -24,8 +24,8 @@ def role_defaults(kind, keys):
 
 CONFIGS = {
     "sidecar": lambda: render_sidecar(**role_defaults("sidecar", SIDECAR_DEFAULTS)),
-    "edge-step2": lambda: render_edge(**{**role_defaults("edge", EDGE_DEFAULTS), "edge_envoy_step": 2}),
-    "edge-step3": lambda: render_edge(**{**role_defaults("edge", EDGE_DEFAULTS), "edge_envoy_step": 3}),
+    "edge-step2": lambda: render_edge(**{**role_defaults("edge", EDGE_DEFAULTS), "edge_envoy_discovery": "dns"}),
+    "edge-step3": lambda: render_edge(**{**role_defaults("edge", EDGE_DEFAULTS), "edge_envoy_discovery": "eds"}),
     "edge-access-log": lambda: render_edge(**{**role_defaults("edge", EDGE_DEFAULTS), "edge_envoy_access_log": "true"}),
 }
 
@@ -40,7 +40,7 @@ def test_rendered_config_validates(tmp_path, name):
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"edge_envoy_step": 4}, "edge_envoy_step must be 2 or 3"),
+    ({"edge_envoy_discovery": "xds"}, "edge_envoy_discovery must be dns or eds"),
     ({"edge_envoy_connect_timeout": "soon"}, "soon"),
 ])
 def test_validation_rejects_bad_values(tmp_path, overrides, message):

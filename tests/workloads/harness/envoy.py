@@ -20,7 +20,7 @@ SIDECAR_DEFAULTS = {
     "usersvc_sidecar_admin_port": 8001,
 }
 EDGE_DEFAULTS = {
-    "edge_envoy_step": 3,
+    "edge_envoy_discovery": "eds",
     "edge_envoy_listen_address": "0.0.0.0",
     "edge_envoy_listen_port": 80,
     "edge_envoy_admin_port": 8001,
