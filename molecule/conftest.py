@@ -1,39 +1,22 @@
-"""Fixtures shared by the scenarios' testinfra tests: the lab cluster as kubectl sees it."""
+"""Fixtures shared by the scenarios' testinfra tests: the lab cluster, the node's variables, the module.
+
+The cluster comes from the shared test toolkit (tests/toolkit), which pytest.ini puts on sys.path.
+"""
 
 import json
 
 import pytest
 import testinfra
 
-NAMESPACE = "envoy-tutorial"
-
-
-class Kube:
-    """kubectl on the node under test, returning parsed JSON."""
-
-    def __init__(self, host):
-        self.host = host
-
-    def get(self, *args, namespace=NAMESPACE):
-        command = ["kubectl", "--namespace", namespace, "get", *args, "--output", "json"]
-        result = self.host.run_expect([0], " ".join(command))
-        return json.loads(result.stdout)
-
-    def items(self, *args, namespace=NAMESPACE):
-        return self.get(*args, namespace=namespace)["items"]
-
-    def ready_pods(self, selector):
-        return [
-            pod
-            for pod in self.items("pods", "--selector", selector)
-            if "deletionTimestamp" not in pod["metadata"]
-            and any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
-        ]
+from toolkit.kube import Cluster
+from toolkit.lab import NAMESPACE
 
 
 @pytest.fixture(scope="module")
-def kube(host):
-    return Kube(host)
+def cluster():
+    """The lab's namespace, through the kubeconfig that molecule's verifier exports (KUBECONFIG)."""
+    with Cluster(NAMESPACE) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")
