@@ -1,15 +1,24 @@
 """Fixtures shared by the scenarios' testinfra tests: the lab cluster, the node's variables, the module.
 
-The cluster comes from the shared test toolkit (tests/toolkit), which pytest.ini puts on sys.path.
+The cluster comes from the shared test toolkit, tests/toolkit.
 """
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 import testinfra
 
-from toolkit.kube import Cluster
-from toolkit.lab import NAMESPACE
+# pytest.ini, which puts tests/ on sys.path for the other runs, is not found here: molecule passes the
+# inventory as a separate argument, which pytest takes for a path while it looks for its ini file.
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+# pylint: disable=wrong-import-position  # the toolkit is importable once tests/ is on sys.path
+from toolkit.kube import Cluster  # noqa: E402
+from toolkit.lab import NAMESPACE  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@
     load    bounded keep-alive load from a few client processes
     stats   the one definition of the median and percentiles in every printed figure
 
-pytest imports it as ``toolkit`` because pytest.ini at the repository root puts tests/ on sys.path (for
-molecule's verifier too); the benchmarks, plain scripts, get the same path from benchmarks/_paths.py.
+pytest imports it as ``toolkit`` because pytest.ini at the repository root puts tests/ on sys.path; molecule's
+verifier, which does not find pytest.ini, gets the path from molecule/conftest.py, the benchmarks (plain
+scripts) from benchmarks/_paths.py.
 """
