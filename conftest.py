@@ -1,4 +1,4 @@
-"""Shared by every pytest run in the repository.
+"""Shared by every pytest run that finds pytest.ini beside this file: all but molecule's testinfra verifier.
 
 CI sets ENVOY_MESH_NO_SKIP=1: there, a test skipped because Docker, an image or the cluster is missing
 is a broken setup, not a pass, so the skip is reported as a failure.

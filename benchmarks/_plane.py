@@ -1,16 +1,12 @@
-"""Shared set-up of the benchmarks: the loopback data plane from the workload tests."""
+"""Shared set-up of the loopback benchmarks: the data plane of the workload tests, with alice stored."""
 
 import contextlib
-import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "workloads"))
-
-# pylint: disable=wrong-import-position  # the path above makes the harness importable
-from harness.plane import DataPlane  # noqa: E402
-from harness.processes import ProcessGroup  # noqa: E402
+import _paths  # noqa: F401  # pylint: disable=unused-import  # puts the harness on sys.path
+from harness.plane import DataPlane
+from harness.processes import ProcessGroup
 
 
 @contextlib.contextmanager
@@ -25,14 +21,3 @@ def running_plane():
             yield plane
         finally:
             plane.destroy()
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def summary(values_ms):
-    return (f"n={len(values_ms)} median={statistics.median(values_ms):.2f} ms "
-            f"p95={percentile(values_ms, 0.95):.2f} ms max={max(values_ms):.2f} ms")

@@ -8,35 +8,27 @@ connection. Prints median, p95 and the edge/direct ratio.
 """
 
 import argparse
-import http.client
-import statistics
-import time
 
-from _plane import percentile, running_plane, summary
+import _paths  # noqa: F401  # pylint: disable=unused-import  # puts tests/ on sys.path
+from _plane import running_plane
+from toolkit.http import KeepAliveClient, request
+from toolkit.stats import median, percentile, summary
 
 
-def timed_get(conn_factory, conn=None):
-    started = time.perf_counter()
-    own = conn is None
-    conn = conn or conn_factory()
-    conn.request("GET", "/user/alice")
-    response = conn.getresponse()
-    response.read()
-    if own:
-        conn.close()
-    elapsed = (time.perf_counter() - started) * 1000
+def timed_get(address, client=None):
+    """Milliseconds of one GET /user/alice: over ``client``'s kept-alive connection, else a new one."""
+    response = client.request("GET", "/user/alice") if client else request("GET", *address, "/user/alice")
     if response.status != 200:
-        raise RuntimeError(f"GET failed with {response.status}")
-    return elapsed
+        raise RuntimeError(f"GET {address} failed: {response.reason()}")
+    return response.latency_ms
 
 
-def measure(edge_factory, direct_factory, count, keep_alive):
-    edge_conn = edge_factory() if keep_alive else None
-    direct_conn = direct_factory() if keep_alive else None
-    edge, direct = [], []
-    for _round in range(count):
-        edge.append(timed_get(edge_factory, edge_conn))
-        direct.append(timed_get(direct_factory, direct_conn))
+def measure(edge_address, direct_address, count, keep_alive):
+    with KeepAliveClient(*edge_address) as edge_client, KeepAliveClient(*direct_address) as direct_client:
+        edge, direct = [], []
+        for _round in range(count):
+            edge.append(timed_get(edge_address, edge_client if keep_alive else None))
+            direct.append(timed_get(direct_address, direct_client if keep_alive else None))
     return edge, direct
 
 
@@ -44,8 +36,8 @@ def report(title, edge, direct):
     print(title)
     print(f"  edge   {summary(edge)}")
     print(f"  direct {summary(direct)}")
-    median_edge, median_direct = statistics.median(edge), statistics.median(direct)
-    p95_edge, p95_direct = percentile(edge, 0.95), percentile(direct, 0.95)
+    median_edge, median_direct = median(edge), median(direct)
+    p95_edge, p95_direct = percentile(edge, 95), percentile(direct, 95)
     print(f"  added by the edge: median {median_edge - median_direct:.2f} ms, p95 {p95_edge - p95_direct:.2f} ms; "
           f"ratio median {median_edge / median_direct:.2f}x, p95 {p95_edge / p95_direct:.2f}x")
 
@@ -56,19 +48,14 @@ def main():
     args = parser.parse_args()
 
     with running_plane() as plane:
-        sidecar = plane.backends[0]
+        edge = ("127.0.0.1", plane.edge.listen_port)
+        direct = plane.backends[0].endpoint
 
-        def edge_factory():
-            return http.client.HTTPConnection("127.0.0.1", plane.edge.listen_port, timeout=10)
-
-        def direct_factory():
-            return http.client.HTTPConnection(sidecar.address, sidecar.sidecar_port, timeout=10)
-
-        measure(edge_factory, direct_factory, 20, keep_alive=False)  # warm-up: pools, JIT-free but caches
+        measure(edge, direct, 20, keep_alive=False)  # warm-up: connection pools and caches
         report(f"new connection per request, {args.requests} requests each",
-               *measure(edge_factory, direct_factory, args.requests, keep_alive=False))
+               *measure(edge, direct, args.requests, keep_alive=False))
         report(f"one kept-alive connection, {args.requests} requests each",
-               *measure(edge_factory, direct_factory, args.requests, keep_alive=True))
+               *measure(edge, direct, args.requests, keep_alive=True))
 
 
 if __name__ == "__main__":

@@ -17,18 +17,14 @@ MESH_NAMESPACE, MESH_EDGE_NODE_PORT and KUBECONFIG choose the mesh (default: the
 """
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-
-# pylint: disable=wrong-import-position  # the path above makes the suite's helpers importable
-from meshlab.http import KeepAliveClient  # noqa: E402
-from meshlab.kube import Cluster  # noqa: E402
-from meshlab.load import PATH, LoadRunner, summary  # noqa: E402
-from meshlab.target import MeshTarget  # noqa: E402
-
-import _cpu  # noqa: E402  # pylint: disable=wrong-import-order  # benchmarks/, beside this file
+import _cpu
+import _paths  # noqa: F401  # pylint: disable=unused-import  # puts tests/ on sys.path
+from toolkit.http import KeepAliveClient
+from toolkit.kube import Cluster
+from toolkit.lab import USERSVC
+from toolkit.load import PATH, LoadRunner, summary
+from toolkit.target import MeshTarget
 
 
 def print_cpu(runner, name, addresses, requests, pod_names):
@@ -52,14 +48,11 @@ def main():
     args = parser.parse_args()
 
     target = MeshTarget.from_env()
-    cluster = Cluster(target)
-    try:
-        pods = sorted(cluster.ready_pods("service=usersvc"), key=lambda p: p.metadata.name)
+    with Cluster(target.namespace, target.kubeconfig) as cluster:
+        pods = sorted(cluster.ready_pods(USERSVC), key=lambda p: p.metadata.name)
         # Pod UID -> its `service` label, so that the CPU of every usersvc pod adds up under one name.
         pod_names = {pod.metadata.uid: (pod.metadata.labels or {}).get("service", pod.metadata.name)
                      for pod in cluster.pods("")}
-    finally:
-        cluster.close()
     if not pods:
         raise SystemExit(f"no Ready usersvc pod in namespace {target.namespace}")
     targets = {
@@ -74,9 +67,9 @@ def main():
     for name, addresses in targets.items():
         for host, port in addresses:
             with KeepAliveClient(host, port, timeout=10) as probe:
-                answer = probe.request("GET", PATH)
-            if not answer.ok:
-                raise SystemExit(f"GET {PATH} via {name} {host}:{port} fails ({answer.reason()}): is the mesh up?")
+                response = probe.request("GET", PATH)
+            if not response.ok:
+                raise SystemExit(f"GET {PATH} via {name} {host}:{port} fails ({response.reason()}): is the mesh up?")
 
     with LoadRunner(clients=args.clients) as runner:
         totals = runner.measure(targets, args.requests, args.rounds)

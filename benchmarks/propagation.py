@@ -13,9 +13,10 @@ Prints median and p95. The file source polls every 20 ms; a Kubernetes watch has
 import argparse
 import time
 
-from _plane import running_plane, summary
-
-from harness.http import request
+import _paths  # noqa: F401  # pylint: disable=unused-import  # puts tests/ on sys.path
+from _plane import running_plane
+from toolkit.http import request
+from toolkit.stats import summary
 
 
 def wait_applied(plane, wanted, deadline):

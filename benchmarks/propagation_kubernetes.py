@@ -17,12 +17,13 @@ import threading
 import time
 from pathlib import Path
 
-from _plane import summary
-
+import _paths  # noqa: F401  # pylint: disable=unused-import  # puts tests/ on sys.path
 from harness import SDS_DIR
-from harness.http import request
-from harness.kube import Namespace, kubeconfig_path
 from harness.processes import ProcessGroup, free_port, wait_until
+from harness.slices import SliceNamespace
+from toolkit.http import request
+from toolkit.lab import kubeconfig
+from toolkit.stats import summary
 
 EDS_TYPE_URL = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
 
@@ -36,11 +37,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--changes", type=int, default=20)
     args = parser.parse_args()
-    kubeconfig = kubeconfig_path()
-    if kubeconfig is None:
-        sys.exit("no kubeconfig: start the local lab cluster first (make cluster)")
+    path = kubeconfig()
+    if not Path(path).is_file():
+        sys.exit(f"no kubeconfig at {path}: start the local lab cluster first (make cluster)")
 
-    namespace = Namespace(kubeconfig)
+    namespace = SliceNamespace(path)
     try:
         with tempfile.TemporaryDirectory(prefix="sds-bench-") as workdir, ProcessGroup(Path(workdir)) as processes:
             namespace.put_slice("usersvc-bench", [("10.244.99.1", True)])

@@ -1,39 +1,31 @@
-"""Fixtures shared by the scenarios' testinfra tests: the lab cluster as kubectl sees it."""
+"""Fixtures shared by the scenarios' testinfra tests: the lab cluster, the node's variables, the module.
+
+The cluster comes from the shared test toolkit, tests/toolkit.
+"""
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 import testinfra
 
-NAMESPACE = "envoy-tutorial"
+# pytest.ini, which puts tests/ on sys.path for the other runs, is not found here: molecule passes the
+# inventory as a separate argument, which pytest takes for a path while it looks for its ini file.
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
 
-
-class Kube:
-    """kubectl on the node under test, returning parsed JSON."""
-
-    def __init__(self, host):
-        self.host = host
-
-    def get(self, *args, namespace=NAMESPACE):
-        command = ["kubectl", "--namespace", namespace, "get", *args, "--output", "json"]
-        result = self.host.run_expect([0], " ".join(command))
-        return json.loads(result.stdout)
-
-    def items(self, *args, namespace=NAMESPACE):
-        return self.get(*args, namespace=namespace)["items"]
-
-    def ready_pods(self, selector):
-        return [
-            pod
-            for pod in self.items("pods", "--selector", selector)
-            if "deletionTimestamp" not in pod["metadata"]
-            and any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
-        ]
+# pylint: disable=wrong-import-position  # the toolkit is importable once tests/ is on sys.path
+from toolkit.kube import Cluster  # noqa: E402
+from toolkit.lab import NAMESPACE  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def kube(host):
-    return Kube(host)
+def cluster():
+    """The lab's namespace, through the kubeconfig that molecule's verifier exports (KUBECONFIG)."""
+    with Cluster(NAMESPACE) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")

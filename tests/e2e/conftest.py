@@ -1,14 +1,14 @@
 """Fixtures of the end-to-end suite: the deployed mesh under test and a board of measured figures.
 
-The mesh is chosen with MESH_NAMESPACE, MESH_EDGE_NODE_PORT and KUBECONFIG (see meshlab/target.py).
+The mesh is chosen with MESH_NAMESPACE, MESH_EDGE_NODE_PORT and KUBECONFIG (see tests/toolkit/target.py).
 Figures are printed at the end of the run, also without -s.
 """
 
 import pytest
 
-from meshlab.kube import Cluster
-from meshlab.target import MeshTarget
 from meshlab.waiting import WaitTimeout, poll
+from toolkit.kube import Cluster
+from toolkit.target import MeshTarget
 
 FIGURES = {}
 DEPLOYMENTS = ("postgres", "usersvc-sds", "usersvc", "edge-envoy")
@@ -57,7 +57,7 @@ def target():
 @pytest.fixture(scope="session")
 def cluster(target):
     try:
-        cluster = Cluster(target)
+        cluster = Cluster(target.namespace, target.kubeconfig)
         deployment = cluster.deployment("edge-envoy")
     except Exception as exc:  # pylint: disable=broad-except  # any failure here means: no mesh to test
         pytest.fail(f"no deployed mesh in namespace {target.namespace} (kubeconfig {target.kubeconfig}): {exc}. "

@@ -14,8 +14,8 @@ import uuid
 import pytest
 
 from meshlab.database import Database
-from meshlab.http import KeepAliveClient
 from meshlab.waiting import poll
+from toolkit.http import KeepAliveClient
 
 BEFORE = 20
 WRITERS = 3
@@ -65,7 +65,7 @@ class Writers:
 
 
 def classify(answer):
-    body = answer.json() if answer.status is not None else None
+    body = answer.json_or_none()
     if answer.status == 200 and isinstance(body, dict) and body.get("ok") is True and body.get("uuid"):
         return "stored"
     if answer.status == 503 and isinstance(body, dict) and body.get("ok") is False \

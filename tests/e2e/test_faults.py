@@ -9,9 +9,9 @@ the other figures are printed in the end-of-run summary.
 import pytest
 
 from meshlab.faults import format_table, run_fault
-from meshlab.kube import USERSVC
 from meshlab.rotation import wait_for_rotation
 from meshlab.waiting import poll
+from toolkit.lab import USERSVC
 
 REPLICAS = 3
 SETTLE_TIMEOUT = 120
@@ -35,7 +35,7 @@ def fault(cluster, target, figures, healthy_mesh):
         healthy_mesh()
         current = cluster.deployment("usersvc").spec.replicas
         wait_for_rotation(cluster, f"{target.edge_url}/user/alice", current, SETTLE_TIMEOUT)
-        row = run_fault(cluster, name, action, settled, backends, gone=gone, timeout=SETTLE_TIMEOUT)
+        row = run_fault(cluster, target, name, action, settled, backends, gone=gone, timeout=SETTLE_TIMEOUT)
         ROWS.append(row)
         figures(f"faults under a steady stream through :{target.node_port} (namespace {target.namespace})",
                 format_table(ROWS).splitlines()

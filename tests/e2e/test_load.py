@@ -6,8 +6,8 @@ The figures go to the end-of-run summary; speed is not asserted (a shared 2-core
 noisy for that), only that every request got its answer.
 """
 
-from meshlab.kube import USERSVC
-from meshlab.load import LoadRunner, summary
+from toolkit.lab import USERSVC
+from toolkit.load import LoadRunner, summary
 
 CLIENTS = 4
 REQUESTS = 2000  # per target and round

@@ -6,11 +6,11 @@ the data of the namespace under test.
 
 import pytest
 
-from meshlab import REPO
-from meshlab.http import KeepAliveClient
 from meshlab.playbooks import run_playbook
 from meshlab.rotation import wait_for_rotation
 from meshlab.waiting import poll
+from toolkit.http import KeepAliveClient
+from toolkit.lab import REPO
 
 ROUNDS = 3
 REPLICAS = 3

@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
-from meshlab import REPO
-from meshlab.http import KeepAliveClient
 from meshlab.playbooks import run_playbook
+from toolkit.http import KeepAliveClient
+from toolkit.lab import REPO
 
 USERS = {"alice": ("Alice", "alicerules"), "bob": ("Bob", "bobrules")}
 SITE = REPO / "site.yml"

@@ -10,8 +10,8 @@ import os
 import pytest
 
 from meshlab.database import Database
-from meshlab.kube import USERSVC
 from meshlab.probe import ProbePod, local_probe_images, newest
+from toolkit.lab import USERSVC
 
 SEEDED_PASSWORDS = ("alicerules", "bobrules")
 MESH_PODS = "service"  # every workload pod of the lab carries a `service` label

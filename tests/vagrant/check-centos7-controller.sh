@@ -14,7 +14,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 lab=$repo/tests/vagrant
 cache=${ENVOY_MESH_CACHE:-/var/cache/envoy-mesh-lab}
 python=${PYTHON:-python3}
-kubeconfig=${KUBECONFIG:-/var/lib/envoy-mesh-lab/kubeconfig}
+# The local lab cluster writes its kubeconfig where versions.sh says.
+# shellcheck source=hack/local-cluster/versions.sh
+kubeconfig=${KUBECONFIG:-$(. "$repo/hack/local-cluster/versions.sh" && printf %s "$KUBECONFIG_PATH")}
 export VAGRANT_CHECKPOINT_DISABLE=1
 
 # shellcheck source=hack/lib/centos7-venv.sh

@@ -3,9 +3,9 @@
 import pytest
 
 from harness.envoy import start_edge
-from harness.http import request
 from harness.plane import POD_ADDRESSES, DataPlane
 from harness.processes import ProcessGroup
+from toolkit.http import request
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pytest
 
 from harness.docker import Containers, available, docker, newest_image
 from harness.envoy import render_sidecar
-from harness.http import request
 from harness.processes import free_port, wait_until
+from toolkit.http import request
 
 pytestmark = pytest.mark.skipif(not available(), reason="Docker is not available")
 

@@ -5,21 +5,23 @@ Runs only where a cluster answers (the local lab's kubeconfig, or $KUBECONFIG); 
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
 from harness import SDS_DIR
-from harness.http import request
-from harness.kube import Namespace, kubeconfig_path
 from harness.processes import free_port, wait_until
+from harness.slices import SliceNamespace
+from toolkit.http import request
+from toolkit.lab import kubeconfig
 
 
 def _cluster_or_skip():
-    path = kubeconfig_path()
-    if path is None:
-        pytest.skip("no kubeconfig: start the local lab cluster (make cluster) to run these tests")
+    path = kubeconfig()
+    if not Path(path).is_file():
+        pytest.skip(f"no kubeconfig at {path}: start the local lab cluster (make cluster) to run these tests")
     try:
-        return Namespace(path)
+        return SliceNamespace(path)
     except Exception as exc:  # pylint: disable=broad-except  # any failure means no usable cluster
         pytest.skip(f"Kubernetes API not usable: {exc}")
     return None
@@ -45,7 +47,7 @@ def start_sds(processes, namespace, account_dir):
         process.ensure_alive()
         return request("GET", "127.0.0.1", port, path, timeout=10)
 
-    wait_until(lambda: get("/healthz"), 20, what="usersvc-sds to listen")
+    wait_until(lambda: get("/healthz").answered, 20, what="usersvc-sds to listen")
     return get
 
 

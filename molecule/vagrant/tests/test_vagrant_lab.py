@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+from toolkit.lab import REPO
+
 LAB = REPO / "tests" / "vagrant"
 INVENTORY = LAB / "lab.vagrant.yml"
 BIN = Path(sys.executable).parent

@@ -1,7 +1,4 @@
-"""Drive and observe a deployed Envoy mesh: the cluster, the edge, traffic and the collection's playbooks."""
+"""Drive and observe a deployed Envoy mesh: faults, traffic, the edge's rotation and the collection's playbooks.
 
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[3]
-VENV_BIN = REPO / ".venv" / "bin"
-COLLECTIONS = REPO / ".venv" / "collections"
+The cluster, HTTP, load and the lab's constants come from the shared test toolkit (tests/toolkit).
+"""

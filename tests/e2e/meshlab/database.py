@@ -1,6 +1,6 @@
 """SQL inside the postgres pod, through its local socket, as the checks of stored data need it."""
 
-from .kube import is_ready
+from toolkit.kube import is_ready
 
 PSQL = 'exec psql --host=/run/postgresql --username="$POSTGRES_USER" --dbname="${1:-$POSTGRES_DB}" ' \
        '--no-psqlrc --no-align --tuples-only --field-separator="\t" --set=ON_ERROR_STOP=1 --file=-'

@@ -25,13 +25,12 @@ class FaultFigures:
         return self.settle_s + self.rotation_lag_s
 
 
-def run_fault(cluster, name, action, settled, expected_backends, gone=None, timeout=180.0, interval=0.01):
+def run_fault(cluster, target, name, action, settled, expected_backends, gone=None, timeout=180.0, interval=0.01):
     """``action()`` starts the fault; ``settled()`` tells when the cluster is where it should end up.
 
     ``gone()``, when given, tells when the replaced pods have exited: requests keep flowing until then,
     so the whole shutdown of the old pods is under load.
     """
-    target = cluster.target
     with SteadyStream(target.edge_host, target.node_port, "/user/alice", interval=interval,
                       max_seconds=2 * timeout + 30) as stream:
         # A few answers before the fault show the stream works at all.

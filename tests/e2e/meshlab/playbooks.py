@@ -5,7 +5,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from . import REPO, VENV_BIN
+from toolkit.lab import REPO, VENV_BIN
 
 
 @dataclass

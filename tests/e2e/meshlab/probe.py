@@ -5,11 +5,12 @@ import shutil
 import subprocess
 import uuid
 
-from .kube import is_ready
+from toolkit.kube import is_ready
+from toolkit.lab import CONTAINERD_SOCKET, IMAGE_REPOSITORY
+
 from .waiting import poll
 
-CONTAINERD_SOCKET = "/run/envoy-mesh-lab/containerd/containerd.sock"
-REPOSITORY = "envoy-mesh/probe"
+REPOSITORY = f"{IMAGE_REPOSITORY}/probe"
 # The pod removes itself this long after start even if the suite is killed before cleaning up.
 LIFETIME_S = 300
 

@@ -8,7 +8,8 @@ errors and ``ok`` are judged here, not a perfect cycle.
 import sys
 import time
 
-from . import COLLECTIONS
+from toolkit.lab import COLLECTIONS
+
 from .waiting import poll
 
 if str(COLLECTIONS) not in sys.path:

@@ -4,7 +4,7 @@ import collections
 import threading
 import time
 
-from .http import KeepAliveClient
+from toolkit.http import KeepAliveClient
 
 
 class SteadyStream(threading.Thread):

@@ -1,4 +1,7 @@
-"""Start and drive the real workload processes (postgres, gunicorn, Envoy, discovery) on loopback."""
+"""Start and drive the real workload processes (postgres, gunicorn, Envoy, discovery) on loopback.
+
+HTTP, Kubernetes and the lab's constants come from the shared test toolkit (tests/toolkit).
+"""
 
 from pathlib import Path
 
@@ -6,6 +9,5 @@ REPO = Path(__file__).resolve().parents[3]
 IMAGES = REPO / "images"
 USERSVC_DIR = IMAGES / "usersvc"
 SDS_DIR = IMAGES / "usersvc-sds"
-VENV_BIN = REPO / ".venv" / "bin"
 SIDECAR_TEMPLATE = REPO / "roles" / "usersvc" / "templates" / "sidecar-envoy.yaml.j2"
 EDGE_TEMPLATE = REPO / "roles" / "edge_envoy" / "templates" / "edge-envoy.yaml.j2"

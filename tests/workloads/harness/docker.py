@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import uuid
 
-REPOSITORY = "envoy-mesh"
+from toolkit.lab import IMAGE_REPOSITORY
 
 
 def docker(*args, check=True, timeout=120):
@@ -19,8 +19,8 @@ def available():
 
 
 def newest_image(name):
-    """The most recently built envoy-mesh/<name> image reference, or None."""
-    listing = docker("image", "ls", "--format", "{{json .}}", f"{REPOSITORY}/{name}", check=False)
+    """The most recently built <IMAGE_REPOSITORY>/<name> image reference, or None."""
+    listing = docker("image", "ls", "--format", "{{json .}}", f"{IMAGE_REPOSITORY}/{name}", check=False)
     rows = [json.loads(line) for line in listing.stdout.splitlines() if line.strip()]
     rows = [row for row in rows if row.get("Tag") not in (None, "<none>")]
     if not rows:

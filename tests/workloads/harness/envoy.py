@@ -5,8 +5,10 @@ import subprocess
 
 import jinja2
 
-from . import EDGE_TEMPLATE, SIDECAR_TEMPLATE, VENV_BIN
-from .http import request
+from toolkit.http import request
+from toolkit.lab import VENV_BIN
+
+from . import EDGE_TEMPLATE, SIDECAR_TEMPLATE
 from .processes import free_port, wait_until
 
 ENVOY = VENV_BIN / "envoy"
@@ -83,10 +85,7 @@ class EnvoyProcess:
 
     def _ready(self):
         self.process.ensure_alive()
-        try:
-            return self.admin("/ready").status == 200
-        except OSError:
-            return False
+        return self.admin("/ready").status == 200
 
     def admin(self, path):
         return request("GET", "127.0.0.1", self.admin_port, path, timeout=5)

@@ -5,8 +5,9 @@ that address and a sidecar Envoy listening on it; a discovery service reads the 
 Envoy is rendered from the step-3 template.
 """
 
+from toolkit.http import request
+
 from .envoy import start_edge, start_sidecar
-from .http import request
 from .postgres import PostgresCluster
 from .processes import free_port_on_all, wait_until
 from .sds import EndpointFile, SdsProcess

@@ -4,8 +4,9 @@ import json
 import os
 import sys
 
+from toolkit.http import request
+
 from . import SDS_DIR
-from .http import request
 from .processes import free_port, wait_until
 
 
@@ -33,11 +34,7 @@ class SdsProcess:
 
     def _up(self):
         self.process.ensure_alive()
-        try:
-            request("GET", "127.0.0.1", self.port, "/healthz", timeout=2)
-            return True
-        except OSError:
-            return False
+        return request("GET", "127.0.0.1", self.port, "/healthz", timeout=2).answered
 
     def call(self, method, path, body=None, timeout=30.0):
         return request(method, "127.0.0.1", self.port, path, body=body, timeout=timeout)

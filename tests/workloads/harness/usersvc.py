@@ -2,8 +2,10 @@
 
 import os
 
-from . import USERSVC_DIR, VENV_BIN
-from .http import request
+from toolkit.http import request
+from toolkit.lab import VENV_BIN
+
+from . import USERSVC_DIR
 from .processes import free_port, wait_until
 
 
@@ -26,10 +28,7 @@ class UsersvcProcess:
 
     def _healthy(self):
         self.process.ensure_alive()
-        try:
-            return request("GET", self.address, self.port, "/user/health", timeout=2).status == 200
-        except OSError:
-            return False
+        return request("GET", self.address, self.port, "/user/health", timeout=2).status == 200
 
     def call(self, method, path, body=None, headers=None):
         return request(method, self.address, self.port, path, body=body, headers=headers)

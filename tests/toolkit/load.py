@@ -2,15 +2,15 @@
 
 Each client keeps one HTTP/1.1 connection per address and sends request i to address i modulo their
 number, so a list of several addresses is a client-side round robin. Used by benchmarks/load.py and
-by the suite's load check; both only print the figures (no timed assertion).
+tests/e2e/test_load.py; both only print the figures (no timed assertion).
 """
 
-import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from meshlab.http import KeepAliveClient
+from .http import KeepAliveClient
+from .stats import median, percentile
 
 PATH = "/user/alice"
 # Requests per client before each measured run: opens the connections and warms the workers.
@@ -40,11 +40,10 @@ class LoadResult:
 
     @property
     def median(self):
-        return statistics.median(self.latencies) if self.latencies else float("nan")
+        return median(self.latencies) if self.latencies else float("nan")
 
-    def percentile(self, fraction):
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+    def percentile(self, pct):
+        return percentile(self.latencies, pct)
 
     def add(self, other):
         self.latencies += other.latencies
@@ -56,8 +55,8 @@ class LoadResult:
         if not self.latencies:
             return f"{self.name:<8} all {self.requests} requests failed: {self.failures}"
         return (f"{self.name:<8} {self.requests} requests ({self.failed} failed) in {self.seconds:.2f} s = "
-                f"{self.rate:6.0f} req/s; latency ms p50 {self.median:.2f} p90 {self.percentile(0.9):.2f} "
-                f"p99 {self.percentile(0.99):.2f} max {max(self.latencies):.2f}")
+                f"{self.rate:6.0f} req/s; latency ms p50 {self.median:.2f} p90 {self.percentile(90):.2f} "
+                f"p99 {self.percentile(99):.2f} max {max(self.latencies):.2f}")
 
 
 def client(addresses, path, count, start_at):
@@ -68,11 +67,11 @@ def client(addresses, path, count, start_at):
         time.sleep(max(0.0, start_at - time.time()))
         started = time.time()
         for number in range(count):
-            answer = connections[number % len(connections)].request("GET", path)
-            if answer.ok:
-                latencies.append(answer.latency_ms)
+            response = connections[number % len(connections)].request("GET", path)
+            if response.ok:
+                latencies.append(response.latency_ms)
             else:
-                failures[answer.reason()] = failures.get(answer.reason(), 0) + 1
+                failures[response.reason()] = failures.get(response.reason(), 0) + 1
         return latencies, failures, started, time.time()
     finally:
         for connection in connections:

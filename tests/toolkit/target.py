@@ -1,13 +1,15 @@
-"""Which deployed mesh the suite checks, read from the environment so CI and side-by-side copies share it.
+"""Which deployed mesh a run checks, read from the environment so that CI and side-by-side copies share it.
 
-MESH_NAMESPACE (default envoy-tutorial), MESH_EDGE_NODE_PORT (default 30800), KUBECONFIG (default the
-local lab's), MESH_EXTRA_VARS (more --extra-vars for the playbooks the suite runs, as ansible-playbook takes them).
+MESH_NAMESPACE (default: the lab's namespace), MESH_EDGE_NODE_PORT (default: the lab's NodePort), KUBECONFIG
+(default: the lab's), MESH_EXTRA_VARS (more --extra-vars for the playbooks a run starts, as ansible-playbook
+takes them). Used by the end-to-end suite and benchmarks/load.py; molecule.yml of the faults scenario passes
+the same variables to its playbooks.
 """
 
 import os
 from dataclasses import dataclass
 
-LAB_KUBECONFIG = "/var/lib/envoy-mesh-lab/kubeconfig"
+from .lab import EDGE_HOST, EDGE_NODE_PORT, NAMESPACE, kubeconfig
 
 
 @dataclass(frozen=True)
@@ -21,16 +23,15 @@ class MeshTarget:
     def from_env(cls, environ=None):
         environ = os.environ if environ is None else environ
         return cls(
-            namespace=environ.get("MESH_NAMESPACE") or "envoy-tutorial",
-            node_port=int(environ.get("MESH_EDGE_NODE_PORT") or 30800),
-            kubeconfig=environ.get("KUBECONFIG") or LAB_KUBECONFIG,
+            namespace=environ.get("MESH_NAMESPACE") or NAMESPACE,
+            node_port=int(environ.get("MESH_EDGE_NODE_PORT") or EDGE_NODE_PORT),
+            kubeconfig=kubeconfig(environ),
             extra_vars=environ.get("MESH_EXTRA_VARS", ""),
         )
 
     @property
     def edge_host(self):
-        # NodePorts answer on loopback in the local lab.
-        return "127.0.0.1"
+        return EDGE_HOST
 
     @property
     def edge_url(self):
