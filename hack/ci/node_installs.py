@@ -29,7 +29,7 @@ def installing_tasks_files(root):
         for document in program_sources.load_yaml(os.path.join(root, path)):
             for task in program_sources.walk(document):
                 if any(program_sources.module_name(str(key)) in PACKAGE_MODULES for key in task):
-                    found.append((parts[1], parts[3]))
+                    found.append((parts[1], parts[3][:-len(".yml")]))
                     break
     return sorted(set(found))
 
@@ -37,7 +37,7 @@ def installing_tasks_files(root):
 def playbook(entries):
     tasks = [
         {
-            "name": "Run %s's %s" % (role, tasks_file),
+            "name": "Run %s's %s entry point" % (role, tasks_file),
             "ansible.builtin.import_role": {"name": "envoy_mesh.lab." + role, "tasks_from": tasks_file},
         }
         for role, tasks_file in entries

@@ -30,12 +30,12 @@ PLAYBOOK = """\
     - name: Check Docker, the base image and the image sources
       ansible.builtin.import_role:
         name: envoy_mesh.lab.node_images
-        tasks_from: preflight.yml
+        tasks_from: preflight
 
     - name: Compute the image references
       ansible.builtin.import_role:
         name: envoy_mesh.lab.node_images
-        tasks_from: refs.yml
+        tasks_from: refs
 
     - name: Write the image references out
       ansible.builtin.copy:

@@ -197,9 +197,9 @@ def test_the_repository_hand_kept_list_matches_the_code():
 
 def test_node_installs_lists_the_tasks_files_that_install_packages(tmp_path):
     root = make_repository(tmp_path, ROLE)
-    assert node_installs.installing_tasks_files(root) == [("demo", "main.yml")]
+    assert node_installs.installing_tasks_files(root) == [("demo", "main")]
     play = node_installs.playbook(node_installs.installing_tasks_files(root))[0]
-    assert play["tasks"][0]["ansible.builtin.import_role"] == {"name": "envoy_mesh.lab.demo", "tasks_from": "main.yml"}
+    assert play["tasks"][0]["ansible.builtin.import_role"] == {"name": "envoy_mesh.lab.demo", "tasks_from": "main"}
 
 
 @pytest.mark.parametrize("plant, expected", [
