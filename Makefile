@@ -9,7 +9,8 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
-	cluster-lifecycle-test centos7-check lint sanity units workloads molecule
+	cluster-lifecycle-test centos7-check lint sanity units workloads molecule \
+	three-node-lab three-node-up three-node-down three-node-status
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt constraints.txt
@@ -36,6 +37,20 @@ cluster-status:
 
 lab: cluster
 	ansible-playbook site.yml
+
+# The tutorial's three-node Vagrant lab (hack/three-node-lab/README.md); not at the same time as the
+# single-node lab. NODES=node2 brings up only that node, RECREATE=node2 destroys and recreates it.
+three-node-up: venv
+	hack/three-node-lab/up.sh $(if $(RECREATE),--recreate $(RECREATE),$(NODES))
+
+three-node-down:
+	hack/three-node-lab/down.sh
+
+three-node-status:
+	hack/three-node-lab/status.sh
+
+three-node-lab: three-node-up
+	ansible-playbook -i inventory/three-node/lab.vagrant.yml site.yml
 
 lint: venv
 	ansible-lint --profile production
