@@ -26,8 +26,6 @@ THREE_NODE_JOIN_DIR="${THREE_NODE_STATE}/join"
 THREE_NODE_SHARE_DIR="${THREE_NODE_STATE}/share"
 THREE_NODE_SHARE_MOUNT="/srv/envoy-mesh-share"
 THREE_NODE_IMAGE_REPOSITORY="envoy-mesh-lab/node"
-# The image the Vagrantfile starts nodes from: node-image.sh writes its tag here.
-THREE_NODE_IMAGE_FILE="${THREE_NODE_STATE}/node-image"
 VAGRANT="${VAGRANT:-vagrant}"
 export VAGRANT_CHECKPOINT_DISABLE=1
 # Vagrant must act on this project, whatever VAGRANT_CWD the caller has.

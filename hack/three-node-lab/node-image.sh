@@ -46,7 +46,7 @@ build() {
     three_node_die "building ${image} failed, see ${LOG_DIR}/three-node-image.log"
 }
 
-mkdir -p "${IMAGE_CACHE_DIR}" "${LOG_DIR}" "${THREE_NODE_STATE}"
+mkdir -p "${IMAGE_CACHE_DIR}" "${LOG_DIR}"
 for binary in "${BINARIES[@]}"; do
   [[ -x ${KUBE_BIN_DIR}/${binary} ]] || three_node_die "${KUBE_BIN_DIR}/${binary} is missing: hack/local-cluster/build-kubernetes.sh builds it"
 done
@@ -69,5 +69,4 @@ if [[ ! -s ${TARBALL} ]]; then
   rm -f "${IMAGE_CACHE_DIR}/$(echo "${THREE_NODE_IMAGE_REPOSITORY}" | tr '/' '_')_"*.tar
   docker save "${IMAGE}" -o "${TARBALL}.tmp" && mv "${TARBALL}.tmp" "${TARBALL}"
 fi
-echo "${IMAGE}" >"${THREE_NODE_IMAGE_FILE}"
 echo "${IMAGE}"

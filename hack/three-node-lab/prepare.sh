@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `vagrant up` of a node needs from this machine, given a running control plane: the lab
-# network, the shared directory, the node image and every node's join files. Idempotent; run by
-# up.sh, and by the Vagrantfile for a `vagrant up` of its own (a node recreated by hand).
+# network, the shared directory, the node image and every node's join files. Prints the node image
+# reference. Idempotent; run by up.sh, and by the Vagrantfile for a `vagrant up` of its own.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_root
@@ -17,5 +17,6 @@ if ! docker network inspect "${THREE_NODE_NETWORK}" >/dev/null 2>&1; then
     --opt "com.docker.network.bridge.name=${THREE_NODE_BRIDGE}" "${THREE_NODE_NETWORK}" >/dev/null
 fi
 mkdir -p "${THREE_NODE_SHARE_DIR}"
-"${THREE_NODE_HERE}/node-image.sh" >/dev/null
+image="$("${THREE_NODE_HERE}/node-image.sh")"
 "${THREE_NODE_HERE}/join-files.sh" "${THREE_NODE_NODES[@]}"
+echo "${image}"

@@ -91,8 +91,9 @@ ensure_docker
 "${LOCAL_CLUSTER_DIR}/pki.sh"
 host_network
 start_control_plane
-"${THREE_NODE_HERE}/prepare.sh"
-export THREE_NODE_PREPARED=1
+# The Vagrantfile starts nodes from this image and need not prepare again.
+THREE_NODE_IMAGE="$("${THREE_NODE_HERE}/prepare.sh" | tail -n 1)"
+export THREE_NODE_IMAGE
 
 states="$(vagrant_states)"
 check_foreign_containers "${nodes[@]}"
