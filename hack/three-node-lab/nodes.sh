@@ -33,7 +33,7 @@ node_problem() {
   case ${state} in
     running) ;;
     not_created)
-      echo "${node} is not created. Fix: make three-node-up NODES=${node}"
+      echo "${node} is not created$(container_exit "${container}"). Fix: make three-node-up NODES=${node}"
       return ;;
     *)
       echo "${node} is ${state}$(container_exit "${container}"). Fix: make three-node-up RECREATE=${node}"

@@ -54,13 +54,20 @@ host_network() {
   ip link del "${CNI_BRIDGE}" 2>/dev/null || true
 }
 
-# A node container that this checkout's Vagrant does not know would make `docker run` fail.
+# A node container that this checkout's Vagrant does not know would make `docker run` fail. One
+# that never started is what a failed `vagrant up` leaves (say, its address was taken): removed.
 check_foreign_containers() {
-  local node state
+  local node state container
   for node in "$@"; do
     state="$(awk -v n="${node}" '$1 == n {print $2}' <<<"${states}")"
     [[ ${state} == not_created ]] || continue
-    docker container inspect "$(node_container "${node}")" >/dev/null 2>&1 || continue
+    container="$(node_container "${node}")"
+    docker container inspect "${container}" >/dev/null 2>&1 || continue
+    if [[ "$(docker inspect -f '{{.State.Status}}' "${container}")" == created ]]; then
+      three_node_log "removing ${container}, left by a vagrant up of ${node} that failed"
+      docker rm -f -v "${container}" >/dev/null
+      continue
+    fi
     three_node_die "a container $(node_container "${node}") exists that this checkout's Vagrant does not know (a lab started from another checkout?). Fix: make three-node-down in that checkout, or docker rm -f $(node_container "${node}"). Nothing was changed."
   done
 }
