@@ -121,7 +121,7 @@ for node in "${nodes[@]}"; do
   problem="$(node_problem "${node}" "$(awk -v n="${node}" '$1 == n {print $2}' <<<"${states}")")"
   [[ -z ${problem} ]] && continue
   # Vagrant's own words about this machine, when it failed it.
-  said="$(grep -A4 "on the '${node}' machine" "${run_log}" | tail -n +2 | grep -v '^\s*$' | head -n 3 | tr -s ' \n' ' ')"
+  said="$(grep -A4 "on the '${node}' machine" "${run_log}" | tail -n +2 | grep -v '^\s*$' | head -n 3 | tr -s ' \n' ' ' || true)"
   problems+=("${problem}${said:+ Vagrant said: ${said}}")
 done
 if ((${#problems[@]})); then
