@@ -30,6 +30,12 @@ node_ssh() {
 node_problem() {
   local node=$1 state=$2 container out
   container="$(node_container "${node}")"
+  local squatter
+  squatter="$(address_holder "${node}")"
+  if [[ ${state} != running && -n ${squatter} ]]; then
+    echo "${node} is ${state}$(container_exit "${container}"): its address $(node_ip "${node}") is taken by container ${squatter}. Fix: free it (docker rm -f ${squatter}), then make three-node-up RECREATE=${node}"
+    return
+  fi
   case ${state} in
     running) ;;
     not_created)
@@ -53,6 +59,13 @@ node_problem() {
     { echo "${node} has no working Docker for image builds (/var/log/lab-node/dockerd.log on the node). Fix: make three-node-up RECREATE=${node}"; return; }
   [[ "$(node_ready "${node}")" == True ]] ||
     echo "${node} is not a Ready Kubernetes node ($(kubectl_ get node "${node}" --no-headers 2>&1 | head -n 1)); see /var/log/lab-node/kubelet.log on the node. Fix: make three-node-up RECREATE=${node}"
+}
+
+# address_holder NODE: the container other than NODE's own that holds NODE's address on the lab network.
+address_holder() {
+  docker network inspect -f '{{range .Containers}}{{.Name}} {{.IPv4Address}}{{"\n"}}{{end}}' \
+    "${THREE_NODE_NETWORK}" 2>/dev/null |
+    awk -v ip="$(node_ip "$1")/" -v own="$(node_container "$1")" 'index($2, ip) == 1 && $1 != own {print $1}'
 }
 
 container_exit() {
