@@ -54,21 +54,22 @@ host_network() {
   ip link del "${CNI_BRIDGE}" 2>/dev/null || true
 }
 
-# A node container that this checkout's Vagrant does not know would make `docker run` fail. One
-# that never started is what a failed `vagrant up` leaves (say, its address was taken): removed.
-check_foreign_containers() {
+# Node containers Vagrant would trip over. One that never started is what a failed `docker run` of
+# `vagrant up` leaves (its address was taken, say): removed, nothing ran in it. One that ran but that
+# this checkout's Vagrant does not know belongs to a lab started elsewhere: refused.
+check_node_containers() {
   local node state container
   for node in "$@"; do
-    state="$(awk -v n="${node}" '$1 == n {print $2}' <<<"${states}")"
-    [[ ${state} == not_created ]] || continue
     container="$(node_container "${node}")"
     docker container inspect "${container}" >/dev/null 2>&1 || continue
     if [[ "$(docker inspect -f '{{.State.Status}}' "${container}")" == created ]]; then
-      three_node_log "removing ${container}, left by a vagrant up of ${node} that failed"
+      three_node_log "removing ${container}, which a failed vagrant up of ${node} left"
       docker rm -f -v "${container}" >/dev/null
       continue
     fi
-    three_node_die "a container $(node_container "${node}") exists that this checkout's Vagrant does not know (a lab started from another checkout?). Fix: make three-node-down in that checkout, or docker rm -f $(node_container "${node}"). Nothing was changed."
+    state="$(awk -v n="${node}" '$1 == n {print $2}' <<<"$(vagrant_states)")"
+    [[ ${state} == not_created ]] || continue
+    three_node_die "a container ${container} exists that this checkout's Vagrant does not know (a lab started from another checkout?). Fix: make three-node-down in that checkout, or docker rm -f ${container}. Nothing was changed."
   done
 }
 
@@ -102,12 +103,13 @@ start_control_plane
 THREE_NODE_IMAGE="$("${THREE_NODE_HERE}/prepare.sh" | tail -n 1)"
 export THREE_NODE_IMAGE
 
-states="$(vagrant_states)"
-check_foreign_containers "${nodes[@]}"
 if ((recreate)); then
   three_node_log "recreating ${nodes[*]}"
   "${VAGRANT}" destroy --force "${nodes[@]}" >>"${LOG_DIR}/three-node-vagrant.log" 2>&1
+  # A container of a failed `vagrant up` may survive the destroy.
+  for node in "${nodes[@]}"; do docker rm -f -v "$(node_container "${node}")" >/dev/null 2>&1 || true; done
 fi
+check_node_containers "${nodes[@]}"
 three_node_log "vagrant up ${nodes[*]} (output in ${LOG_DIR}/three-node-vagrant.log)"
 vagrant_rc=0
 run_log="${THREE_NODE_STATE}/vagrant-up.log"
