@@ -11,7 +11,7 @@ AAR_DOC := $(VENV)/aar-doc/bin/aar-doc
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
 	cluster-lifecycle-test centos7-check lint sanity python36 units workloads molecule fresh-machine-check \
-	role-docs role-docs-check
+	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt constraints.txt
@@ -57,6 +57,20 @@ cluster-status:
 lab: cluster
 	ansible-playbook site.yml
 
+# The tutorial's three-node Vagrant lab (hack/three-node-lab/README.md); not at the same time as the
+# single-node lab. NODES=node2 brings up only that node, RECREATE=node2 destroys and recreates it.
+three-node-up: venv
+	hack/three-node-lab/up.sh $(if $(RECREATE),--recreate $(RECREATE),$(NODES))
+
+three-node-down:
+	hack/three-node-lab/down.sh
+
+three-node-status:
+	hack/three-node-lab/status.sh
+
+three-node-lab: three-node-up
+	ansible-playbook -i inventory/three-node/lab.vagrant.yml site.yml
+
 lint: venv role-docs-check
 	ansible-lint --profile production
 
@@ -82,9 +96,10 @@ cluster-lifecycle-test: cluster
 workloads: venv test-deps cluster
 	$(PYTEST) tests/workloads
 
-# Scenarios in a fixed order: default builds the images the later ones reuse.
+# Scenarios in a fixed order: default builds the images the later ones reuse; three-node, last, takes
+# the single-node lab down for its own and brings it back when it is done.
 molecule: venv test-deps cluster
-	for s in default step2 faults vagrant; do molecule test -s $$s || exit 1; done
+	for s in default step2 faults vagrant three-node; do molecule test -s $$s || exit 1; done
 
 # The controller path for the tutorial's CentOS 7 nodes: ansible-core 2.16 (requirements-centos7.txt).
 centos7-check: venv test-deps cluster

@@ -118,6 +118,9 @@ class Variables:
         match = JINJA.match(text)
         if not match:
             return {shlex.split(text)[0]} if shlex.split(text) else set()
+        if text[match.end():].startswith("/"):
+            # "{{ project_dir }}/hack/x.sh": a path under a directory chosen at run time.
+            return {"${jinja}" + text[match.end():].split()[0]}
         return self.expression_heads(match.group(1), seen)
 
     def expression_heads(self, expression, seen=()):
@@ -237,9 +240,13 @@ def _makefile_uses(path, text):
 
 def _recipe_words(recipe, first_line):
     recipe = recipe.replace("$$", "\0")
-    # What is left of make's own syntax ($@, $(dir $@)) is a word, never a program.
-    recipe = re.sub(r"\$\([a-z]+ [^)]*\)|\$[@<^*]", "make-expansion", recipe).replace("\0", "$")
-    return shell_commands.command_words(recipe, first_line)
+    # What is left of make's own syntax ($@, $(VAR) set on the command line, $(if ...) and other
+    # functions, innermost first) is a word, never a program.
+    previous = None
+    while previous != recipe:
+        previous = recipe
+        recipe = re.sub(r"\$\([A-Za-z_]+(?: [^()$]*)?\)|\$[@<^*]", "make-expansion", recipe)
+    return shell_commands.command_words(recipe.replace("\0", "$"), first_line)
 
 
 class _PythonCalls(ast.NodeVisitor):

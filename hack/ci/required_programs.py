@@ -22,13 +22,14 @@ import shell_commands
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXCEPTIONS_FILE = os.path.join(HERE, "required-programs.yml")
-SHELL_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?")
+SHELL_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?:\[[@*0-9]\])?(?::-([^}]*))?\}?")
+ARGUMENTS = ('"$@"', '"${@}"')
 
 
 def load_exceptions(path=EXCEPTIONS_FILE):
     with open(path, encoding="utf-8") as stream:
         data = yaml.safe_load(stream) or {}
-    return data.get("built", []), data.get("dynamic", [])
+    return data.get("built", []), data.get("dynamic", []), data.get("elsewhere", [])
 
 
 def shell_assignments(text):
@@ -40,17 +41,23 @@ def shell_assignments(text):
         values.setdefault(name, []).append(value)
     for name, words in re.findall(r"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\s+([^;\n]*)", text):
         values.setdefault(name, []).extend(words.split())
+    # An array's first element is the program of "${NAME[@]}".
+    for name, words in re.findall(r"^\s*(?:local\s+)?([A-Za-z_][A-Za-z0-9_]*)=\(\s*([^)\s]+)", text, re.M):
+        values.setdefault(name, []).append(words.strip("'\""))
     return values
 
 
-def expand(word, variables, depth=0):
-    """Every value the word can take with its $VARIABLES replaced; None when one is unknown."""
+def expand(word, variables, depth=0, keep_unknown=False):
+    """Every value the word can take with its $VARIABLES replaced; None when one is unknown.
+
+    keep_unknown: leave unknown variables as written instead (the result is then never None).
+    """
     text = word.strip("'\"")
     match = SHELL_VARIABLE.search(text)
     if not match:
-        return None if "$" in text else {text}  # $@, $1: the caller's words
+        return None if "$" in text and not keep_unknown else {text}
     if depth > 8:
-        return None
+        return {text} if keep_unknown else None
     name, default = match.group(1), match.group(2)
     if name in variables:
         candidates = []
@@ -59,15 +66,19 @@ def expand(word, variables, depth=0):
             candidates.append(own[len(prefix):-1] if own.startswith(prefix) and own.endswith("}") else own)
     elif default is not None:
         candidates = [default]
+    elif keep_unknown:
+        head, tail = text[:match.end()], text[match.end():]
+        rest = expand(tail, variables, depth + 1, keep_unknown) if "$" in tail else {tail}
+        return {head.replace("$", "\1") + value for value in rest}
     else:
         return None
     results = set()
     for candidate in candidates:
-        expanded = expand(text[:match.start()] + candidate + text[match.end():], variables, depth + 1)
+        expanded = expand(text[:match.start()] + candidate + text[match.end():], variables, depth + 1, keep_unknown)
         if expanded is None:
             return None
         results |= expanded
-    return results
+    return {value.replace("\1", "$") for value in results}
 
 
 class Checker:
@@ -88,10 +99,16 @@ class Checker:
                 for variable, values in own.items():
                     if variable.isupper():
                         self.variables.setdefault(variable, values)
-        self.built, self.dynamic = load_exceptions()
+        self.built, self.dynamic, self.elsewhere = load_exceptions()
+        self.wrapper_files = {name for name in self.files
+                              if name.endswith(".sh") and shell_commands.function_wrappers(self._read(name))}
         self.search_path = search_path or os.pathsep.join([os.path.join(root, ".venv", "bin"), os.environ.get("PATH", "")])
         self.problems = []
         self.report = []
+
+    def _read(self, name):
+        with open(os.path.join(self.root, name), encoding="utf-8") as stream:
+            return stream.read()
 
     def check(self, uses):
         self._check_exceptions(uses)
@@ -101,6 +118,10 @@ class Checker:
 
     def _check_use(self, use):
         word = use.word
+        if any(use.path.startswith(entry["path"]) for entry in self.elsewhere):
+            return
+        if word in ARGUMENTS and use.path in self.wrapper_files:
+            return  # a function that runs its arguments: each call site was read as a wrapper
         if use.kind == "ansible-unresolved" or ("$" in word and self._dynamic_entry(use) is not None):
             entry = self._dynamic_entry(use)
             if entry is None:
@@ -116,7 +137,10 @@ class Checker:
         if "$" in word and self._repository_file(word):
             return
         if "$" in word:
-            names = expand(word, dict(self.variables, **self.file_variables.get(use.path, {})))
+            variables = dict(self.variables, **self.file_variables.get(use.path, {}))
+            if all(self._repository_file(value) for value in expand(word, variables, keep_unknown=True)):
+                return
+            names = expand(word, variables)
             if names is None:
                 self._problem(use, "cannot tell which program %s is; describe it under dynamic: in "
                                    "hack/ci/required-programs.yml" % word)
@@ -127,7 +151,10 @@ class Checker:
 
     def _repository_file(self, word):
         """A script of the repository called through a variable directory, e.g. "${HERE}/pki.sh"."""
-        tail = word.strip("'\"").rsplit("/", 1)
+        path = word.strip("'\"")
+        if "/.venv/bin/" in path:  # a program of the repository's venv (make venv)
+            return os.path.exists(os.path.join(self.root, ".venv", "bin", path.rsplit("/", 1)[1]))
+        tail = path.rsplit("/", 1)
         return len(tail) == 2 and "$" not in tail[1] and tail[1] in self.basenames
 
     def _look_up(self, name, use):
@@ -166,6 +193,13 @@ class Checker:
             if not any(u.path == entry["file"] and u.word == entry["word"] for u in uses):
                 self.problems.append("hack/ci/required-programs.yml: stale dynamic entry %r in %s: the code no "
                                      "longer runs it; remove the entry" % (entry["word"], entry["file"]))
+        for entry in self.elsewhere:
+            if not any(name.startswith(entry["path"]) for name in self.files):
+                self.problems.append("hack/ci/required-programs.yml: stale elsewhere entry %s: no such file; remove "
+                                     "the entry" % entry["path"])
+            if not os.path.exists(os.path.join(self.root, entry["installed_by"])):
+                self.problems.append("hack/ci/required-programs.yml: %s is said to be installed by %s, which does not "
+                                     "exist; fix the entry" % (entry["path"], entry["installed_by"]))
         for entry in self.built:
             producer = os.path.join(self.root, entry["by"])
             text = open(producer, encoding="utf-8").read() if os.path.exists(producer) else ""

@@ -273,7 +273,7 @@ def command_words(script, first_line=1, wrappers=None):
 
 
 FUNCTION_START = re.compile(r"^(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\)\s*\{?\s*$", re.M)
-RUNS_ITS_ARGUMENTS = re.compile(r'(^|[;&|(]\s*|\b(?:until|while|if|then|do|exec)\s+)"\$@"', re.M)
+RUNS_ITS_ARGUMENTS = re.compile(r'(^\s*|[;&|(]\s*|\b(?:until|while|if|then|do|exec)\s+)"\$@"', re.M)
 
 
 def function_wrappers(script):

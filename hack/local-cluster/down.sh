@@ -4,6 +4,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_root
+# The three-node lab's nodes go first; its down.sh comes back here once they are gone.
+if [[ -d ${STATE_DIR}/three-node ]]; then exec "${HERE}/../three-node-lab/down.sh"; fi
 
 # Kills the pods' containers through containerd while it still answers.
 remove_containers() {

@@ -66,7 +66,15 @@ start_daemon() {
   ensure_ports_free "${name}"
   read -ra cmd <<<"$(component_cmd "${name}")"
   log "starting ${name}"
-  setsid "${cmd[@]}" >>"${LOG_DIR}/${name}.log" 2>&1 </dev/null &
+  (
+    # A daemon must not keep what it would inherit beyond stdio, such as the descriptor of the
+    # machine lock of `flock LOCK make cluster`, which it would then hold until it stops.
+    for fd in /proc/"${BASHPID}"/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec ${fd}>&-"
+    done
+    exec setsid "${cmd[@]}" >>"${LOG_DIR}/${name}.log" 2>&1 </dev/null
+  ) &
   echo $! >"${PID_DIR}/${name}.pid"
 }
 

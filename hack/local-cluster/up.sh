@@ -4,6 +4,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_root
+# The three-node lab (hack/three-node-lab) runs this control plane for its own nodes.
+[[ ! -d ${STATE_DIR}/three-node ]] ||
+  die "the three-node lab is running (make three-node-status). Both labs use the same API server, etcd and pod and service ranges, so only one runs at a time: make three-node-down first, then make cluster."
 mkdir -p "${STATE_DIR}" "${LOG_DIR}" "${PID_DIR}"
 
 # start_and_wait NAME SECONDS: starts NAME if needed and waits until it is healthy.

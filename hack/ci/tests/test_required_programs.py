@@ -124,7 +124,7 @@ def test_an_unresolvable_ansible_command_is_reported(tmp_path):
     (use,) = program_sources.find_uses(root)
     assert use.kind == "ansible-unresolved"
     checker = required_programs.Checker(root)
-    checker.built, checker.dynamic = [], []
+    checker.built, checker.dynamic, checker.elsewhere = [], [], []
     assert not checker.check([use])
     assert "cannot tell which program" in checker.problems[0]
 
@@ -156,7 +156,7 @@ def test_makefile_recipes_and_their_variables(tmp_path):
 def test_the_check_finds_a_missing_program_and_accepts_installed_ones(tmp_path):
     root = make_repository(tmp_path, {"hack/x.sh": "#!/bin/sh\nsh -c true\nenvoy-mesh-no-such-program --version\n"})
     checker = required_programs.Checker(root)
-    checker.built, checker.dynamic = [], []
+    checker.built, checker.dynamic, checker.elsewhere = [], [], []
     assert not checker.check(program_sources.find_uses(root))
     assert checker.problems == [
         "hack/x.sh:3: envoy-mesh-no-such-program: envoy-mesh-no-such-program is not installed: no script of the "
@@ -170,7 +170,7 @@ def test_shell_variables_resolve_to_their_defaults_and_loop_words(tmp_path):
         "hack/x.sh": '"${GO}" version\nfor cmd in sh envoy-mesh-missing; do "${cmd}" -c true; done\n',
     })
     checker = required_programs.Checker(root)
-    checker.built, checker.dynamic = [], []
+    checker.built, checker.dynamic, checker.elsewhere = [], [], []
     assert not checker.check(program_sources.find_uses(root))
     assert len(checker.problems) == 1 and "envoy-mesh-missing is not installed" in checker.problems[0]
 
@@ -181,6 +181,7 @@ def test_a_stale_hand_kept_entry_fails(tmp_path):
     checker.dynamic = [{"file": "hack/x.sh", "word": '"$tool"', "runs": ["sh"]},
                        {"file": "hack/gone.sh", "word": '"$old"', "runs": []}]
     checker.built = [{"program": "kube-apiserver", "by": "hack/build.sh"}]
+    checker.elsewhere = []
     assert not checker.check(program_sources.find_uses(root))
     assert len(checker.problems) == 2
     assert "stale dynamic entry '\"$old\"' in hack/gone.sh" in checker.problems[0]
