@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import json
 import math
+from fractions import Fraction
 
 # reusable_opener is re-exported: the module and callers that send their own rounds take it from here.
 from ansible_collections.envoy_mesh.lab.plugins.module_utils.round_robin_http import (  # pylint: disable=unused-import
@@ -260,8 +261,8 @@ def balanced_violations(counts, backends, tolerance):
 
 
 def percentile(sorted_values, pct):
-    """Nearest-rank percentile of an ascending list."""
-    rank = max(1, int(math.ceil(pct / 100.0 * len(sorted_values))))
+    """Nearest-rank percentile of an ascending list (the rank computed exactly: 7 / 100.0 * 100 is 7.000000000000001)."""
+    rank = max(1, int(math.ceil(Fraction(pct) * len(sorted_values) / 100)))
     return sorted_values[rank - 1]
 
 

@@ -326,3 +326,10 @@ def test_run_check_gives_up_after_wait_timeout_and_says_so():
     assert clock.sleeps == [4, 2]
     assert result['waited_s'] == 12
     assert result['msg'].startswith('still failing after 3 rounds over 12s: only one backend answered (a)')
+
+
+@pytest.mark.parametrize("pct", [1, 7, 14, 28, 29, 50, 55, 56, 57, 95, 99, 100])
+def test_percentile_is_the_nearest_rank_of_exact_arithmetic(pct):
+    """p of 100 values is the p-th smallest: float rank arithmetic misses 7, 14, 28, 55 and 56."""
+    values = list(range(1, 101))
+    assert rr.percentile(values, pct) == pct
