@@ -13,7 +13,8 @@ AAR_DOC := $(VENV)/aar-doc/bin/aar-doc
 	cluster-lifecycle-test centos7-check lint sanity python36 units workloads molecule fresh-machine-check \
 	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status
 
-venv: $(VENV)/.installed $(COLLECTION_LINK)
+# The development tools come with it: aar-doc, in a venv of its own (below).
+venv: $(VENV)/.installed $(COLLECTION_LINK) $(AAR_DOC)
 $(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
