@@ -53,7 +53,7 @@ def parse_args(argv):
     parser.add_argument("--max-long-polls-per-client", type=positive_number(int, "SDS_MAX_LONG_POLLS_PER_CLIENT"),
                         default=os.environ.get("SDS_MAX_LONG_POLLS_PER_CLIENT", str(DEFAULT_MAX_LONG_POLLS_PER_CLIENT)),
                         help="long polls one client address may have held at once (SDS_MAX_LONG_POLLS_PER_CLIENT)")
-    parser.add_argument("--watch-seconds", type=positive_number(float), default=WATCH_SECONDS,
+    parser.add_argument("--watch-seconds", type=positive_number(int), default=WATCH_SECONDS,
                         help="length of one EndpointSlice watch; a watch silent for 1.5 times this is dead, a "
                              "watcher without progress for twice this is stalled (/livez fails)")
     args = parser.parse_args(argv)

@@ -125,7 +125,7 @@ class KubernetesEndpointSource(EndpointSource):
     def _watch(self, watcher, selector, cache):
         """Follow one watch until the server ends it; False when it ended at once without any event."""
         params = dict(selector, resourceVersion=cache.resource_version, allowWatchBookmarks="true",
-                      timeoutSeconds=str(self._watch_seconds))
+                      timeoutSeconds=str(int(self._watch_seconds)))
         started = time.monotonic()
         events = 0
         for event in self._api.watch(self._path, params, timeout=read_timeout(self._watch_seconds)):
