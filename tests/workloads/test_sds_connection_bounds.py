@@ -64,11 +64,16 @@ def call_from(source, port, method, path, body=None, timeout=10.0):
         connection.close()
 
 
-def thread_count(pid):
+def process_status(pid, field):
+    """A number from /proc/<pid>/status, such as Threads or VmRSS (kB)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("Threads:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
-    raise AssertionError(f"no thread count for pid {pid}")
+    raise AssertionError(f"no {field} for pid {pid}")
+
+
+def thread_count(pid):
+    return process_status(pid, "Threads")
 
 
 @pytest.fixture
@@ -111,7 +116,8 @@ def test_hundreds_of_idle_and_slow_connections_leave_the_edge_following(plane):
         assert len(idle_held) + len(slow_held) + 1 >= BOUNDS.connections - BOUNDS.connections_per_client
         assert slow_answered, "the total bound was reached"
         threads = thread_count(sds.process.pid)
-        print(f"usersvc-sds threads: {threads} (bound {BOUNDS.connections} connections)")
+        print(f"usersvc-sds threads: {threads} (bound {BOUNDS.connections} connections), "
+              f"resident memory {process_status(sds.process.pid, 'VmRSS') / 1024:.0f} MiB")
         assert threads <= BOUNDS.connections + 8
 
         # The edge's long poll is still answered: it follows every change.
