@@ -161,7 +161,7 @@ def test_long_polls_past_the_bound_per_client_get_a_quick_503(processes, tmp_pat
     def poll():
         results.append(call_from("127.0.4.1", sds.port, "POST", "/v3/discovery:endpoints", discovery_request(version)))
 
-    threads = [threading.Thread(target=poll) for _ in range(BOUNDS.long_polls_per_client + 2)]
+    threads = [threading.Thread(target=poll) for _number in range(BOUNDS.long_polls_per_client + 2)]
     for thread in threads:
         thread.start()
     for thread in threads:

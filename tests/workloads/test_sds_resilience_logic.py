@@ -39,7 +39,7 @@ def test_progress_tells_a_failing_watch_from_a_frozen_one():
 
 def test_limits_per_client_and_in_total_with_room_for_new_clients():
     limits = Limits(Bounds(connections=8, connections_per_client=3, long_polls_per_client=2))
-    assert [limits.admit("10.0.0.1") for _ in range(3)] == [None, None, None]
+    assert [limits.admit("10.0.0.1") for _number in range(3)] == [None, None, None]
     assert "3 connections (the bound per client)" in limits.admit("10.0.0.1")
     assert limits.admit("10.0.0.2") is None and limits.admit("10.0.0.2") is None
     # 5 open: clients that hold some may fill up to 8 - 3; the last 3 are for clients that hold none.
@@ -90,7 +90,7 @@ def test_a_client_past_its_long_polls_is_refused_at_once_and_others_are_held():
     held.start()
     try:
         # Wait until the first long poll is really held.
-        for _ in range(100):
+        for _attempt in range(100):
             if discovery.limits.counts()[1] == 1:
                 break
             threading.Event().wait(0.01)
@@ -171,7 +171,7 @@ def test_a_dead_watcher_is_reported_and_started_again_by_the_next_request(monkey
     source = KubernetesEndpointSource(store, api, "ns", "http")
     try:
         source.track("usersvc")
-        for _ in range(200):
+        for _attempt in range(200):
             if source.stalls():
                 break
             threading.Event().wait(0.01)

@@ -13,6 +13,7 @@ __metaclass__ = type
 import pytest
 
 # The runner of the real ansible-playbook (a fixture) and the one-role play.
+# pylint: disable-next=unused-import
 from ansible_collections.envoy_mesh.lab.tests.unit.roles.test_renamed_options import (  # noqa: F401
     ansible_playbook, role_playbook)
 

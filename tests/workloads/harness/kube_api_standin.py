@@ -31,8 +31,8 @@ MALFORMED_EVENTS = {
     "not-an-object": b'["ADDED"]\n',
     "nameless": json.dumps({"type": "ADDED", "object": {"kind": "EndpointSlice", "metadata": {}}}).encode() + b"\n",
     "unknown-type": json.dumps({"type": "SURPRISE", "object": {"metadata": {"name": "x"}}}).encode() + b"\n",
-    "error-500": json.dumps({"type": "ERROR", "object": {"kind": "Status", "code": 500,
-                                                        "message": "internal error"}}).encode() + b"\n",
+    "error-500": json.dumps({"type": "ERROR", "object": {
+        "kind": "Status", "code": 500, "message": "internal error"}}).encode() + b"\n",
 }
 EXPIRED_EVENT = json.dumps({"type": "ERROR", "object": {
     "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Expired", "code": 410,
