@@ -39,21 +39,31 @@ class SliceCache:
         self.resource_version = slice_list["metadata"]["resourceVersion"]
 
     def apply(self, event):
-        """Apply one watch event; return True when the slice set changed."""
+        """Apply one watch event; return True when the slice set changed.
+
+        An event it cannot read raises ValueError: the caller lists again rather than guess.
+        """
+        if not isinstance(event, dict) or not isinstance(event.get("object"), dict):
+            raise ValueError(f"malformed watch event: {_short(event)}")
         kind = event.get("type")
-        obj = event.get("object") or {}
+        obj = event["object"]
         if kind == "ERROR":
             if obj.get("code") == 410:
                 raise ResourceExpired(obj.get("message", "resource version expired"))
             raise RuntimeError(f"watch error: {obj.get('code')} {obj.get('message')}")
-        metadata = obj.get("metadata") or {}
-        if metadata.get("resourceVersion"):
+        if kind not in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK"):
+            raise ValueError(f"unknown watch event type {kind!r}: {_short(event)}")
+        metadata = obj.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if kind != "BOOKMARK" and not (isinstance(name, str) and name):
+            raise ValueError(f"{kind} event without metadata.name: {_short(event)}")
+        if isinstance(metadata, dict) and metadata.get("resourceVersion"):
             self.resource_version = metadata["resourceVersion"]
         if kind in ("ADDED", "MODIFIED"):
-            self._slices[metadata["name"]] = obj
+            self._slices[name] = obj
             return True
         if kind == "DELETED":
-            return self._slices.pop(metadata["name"], None) is not None
+            return self._slices.pop(name, None) is not None
         # BOOKMARK only moves the resourceVersion forward.
         return False
 
@@ -62,3 +72,8 @@ class SliceCache:
         for endpoint_slice in self._slices.values():
             result.update(slice_endpoints(endpoint_slice, self.port_name))
         return sorted(result)
+
+
+def _short(value, limit=200):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

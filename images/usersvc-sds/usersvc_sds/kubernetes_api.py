@@ -1,5 +1,6 @@
 """Minimal in-cluster Kubernetes API client on the standard library."""
 
+import http.client
 import json
 import os
 import ssl
@@ -49,19 +50,26 @@ class KubernetesApi:
             if exc.code == 410:
                 raise ResourceExpired(detail) from exc
             raise ApiError(f"GET {path}: HTTP {exc.code}: {detail}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise ApiError(f"GET {path}: {exc}") from exc
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            raise ApiError(f"GET {path}: {type(exc).__name__}: {exc}") from exc
 
     def get(self, path, params, timeout=30):
         with self._open(path, params, timeout) as resp:
             return json.load(resp)
 
     def watch(self, path, params, timeout):
-        """Yield watch events; ``timeout`` bounds the wait for each line, not the whole watch."""
+        """Yield watch events; ``timeout`` bounds the wait for each line, not the whole watch.
+
+        A stream cut short raises http.client.IncompleteRead (or OSError) from the iteration.
+        """
         with self._open(path, dict(params, watch="1"), timeout) as resp:
             for line in resp:
-                if line.strip():
+                if not line.strip():
+                    continue
+                try:
                     yield json.loads(line)
+                except ValueError as exc:
+                    raise ValueError(f"watch line is not JSON: {line[:200]!r}") from exc
 
 
 def read_namespace(account_dir=SERVICE_ACCOUNT_DIR):

@@ -10,6 +10,10 @@ class EndpointSource(abc.ABC):
     def track(self, service):
         """Start following ``service`` (idempotent); results and errors land in the store."""
 
+    def stalls(self):
+        """{service: why} for each service whose background work is frozen or gone; a restart would help."""
+        return {}
+
     @abc.abstractmethod
     def close(self):
         """Stop background work."""
