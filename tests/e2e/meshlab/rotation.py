@@ -49,10 +49,16 @@ def edge_urls(cluster, url):
 
 
 def wait_for_rotation(cluster, url, expected_count, timeout, what=None):
-    """Wait until ``expected_count`` pods are Ready and every edge answers from exactly those; seconds waited."""
+    """Wait until ``expected_count`` pods are Ready and every edge answers from exactly those.
+
+    Returns the seconds from the call to the start of the round that passed: the edges balanced by
+    then, and a round over every edge pod takes a while.
+    """
     last = {}
+    started = time.monotonic()
 
     def rotation_matches():
+        last["attempt"] = time.monotonic()
         ips = cluster.ready_ips()
         last["ips"] = ips
         if len(ips) != expected_count:
@@ -65,7 +71,7 @@ def wait_for_rotation(cluster, url, expected_count, timeout, what=None):
         last["msg"] = "; ".join(failing)
         return not failing
 
-    return poll(rotation_matches, timeout, interval=0.05,
-                what=what or f"every edge to balance over {expected_count} pods",
-                describe=lambda: f"{last.get('msg')} (Ready: {last.get('ips')}; pods: {cluster.describe()}; "
-                                 f"edge pods: {cluster.describe(EDGE)})")
+    poll(rotation_matches, timeout, interval=0.05, what=what or f"every edge to balance over {expected_count} pods",
+         describe=lambda: f"{last.get('msg')} (Ready: {last.get('ips')}; pods: {cluster.describe()}; "
+                          f"edge pods: {cluster.describe(EDGE)})")
+    return last["attempt"] - started
