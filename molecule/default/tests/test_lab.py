@@ -7,7 +7,7 @@ import pytest
 from toolkit.lab import EDGE_NODE_PORT, IMAGE_REPOSITORY, USERSVC
 
 IMAGES = ["usersvc", "usersvc-sds", "envoy", "postgres", "probe"]
-DEPLOYMENTS = {"postgres": 1, "usersvc": 3, "usersvc-sds": 1, "edge-envoy": 1}
+DEPLOYMENTS = {"postgres": 1, "usersvc": 3, "usersvc-sds": 1, "edge-envoy": 3}
 
 
 def running_images(cluster):
