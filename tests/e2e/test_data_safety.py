@@ -25,6 +25,8 @@ TIMEOUT = 150
 AFTER_RECOVERY_S = 2.0
 POSTGRES = "service=postgres"
 SETTLED_READ_S = 30
+# usersvc's table, in the schema the postgres role makes for usersvc's own database role.
+USERS_TABLE = "usersvc.users"
 
 
 def put_user(client, name):
@@ -105,7 +107,7 @@ def rows_named(db, names):
         return 0
     # Generated names are [a-z0-9-] only, so they can be inlined.
     listed = ",".join(f"'{name}'" for name in names)
-    return int(db.query(f"SELECT count(*) FROM users WHERE username IN ({listed})", "users")[0][0])
+    return int(db.query(f"SELECT count(*) FROM {USERS_TABLE} WHERE username IN ({listed})", "users")[0][0])
 
 
 @pytest.fixture

@@ -1,20 +1,31 @@
 """Security properties of the deployed mesh, checked against the running cluster.
 
-No plain-text password in the database; the discovery service's ServiceAccount may only read
-EndpointSlices of its own namespace; every container runs as non-root without privilege escalation;
-the Envoy admin endpoints answer inside their pods but not from other pods.
+No plain-text password in the database; usersvc logs in with a database role that is no superuser,
+cannot read pg_authid, create roles or databases and owns only its table, and its pods never get the
+superuser's Secret; a PUT cannot take an existing user over; the discovery service's ServiceAccount
+may only read EndpointSlices of its own namespace; every container runs as non-root without
+privilege escalation; the Envoy admin endpoints answer inside their pods but not from other pods.
 """
 
+import base64
+import json
 import os
+import uuid
 
 import pytest
 
 from meshlab.database import Database
 from meshlab.probe import ProbePod, local_probe_images, newest
+from toolkit.http import KeepAliveClient
 from toolkit.lab import USERSVC
 
 SEEDED_PASSWORDS = ("alicerules", "bobrules")
 MESH_PODS = "service"  # every workload pod of the lab carries a `service` label
+# usersvc's table, in the schema the postgres role makes for usersvc's own database role.
+APP_SCHEMA = "usersvc"
+USERS_TABLE = f"{APP_SCHEMA}.users"
+SUPERUSER_SECRET = "postgres-credentials"
+APP_SECRET = "usersvc-db-credentials"
 
 
 def quote_ident(name):
@@ -47,13 +58,113 @@ def test_no_plain_text_password_anywhere_in_the_database(cluster):
     databases = db.databases()
     assert "users" in databases
     # The scan itself works: it finds the seeded user names where they are stored.
-    assert columns_containing(db, "users", "alice") == ["public.users.username"]
+    assert columns_containing(db, "users", "alice") == [f"{USERS_TABLE}.username"]
     for database in databases:
         for password in SEEDED_PASSWORDS:
             assert columns_containing(db, database, password) == [], f"{password!r} in plain text in {database}"
-    stored = dict(db.query("SELECT username, password FROM users WHERE username IN ('alice', 'bob')", "users"))
+    stored = dict(db.query(f"SELECT username, password FROM {USERS_TABLE} WHERE username IN ('alice', 'bob')", "users"))
     assert set(stored) == {"alice", "bob"}
     assert all(value.startswith("scrypt$") for value in stored.values()), "passwords are not scrypt hashes"
+
+
+def secrets_referenced(pod_spec):
+    """The names of every Secret a pod spec reads: env, envFrom, volumes (projected too)."""
+    names = set()
+    for container in (pod_spec.get("initContainers") or []) + pod_spec["containers"]:
+        names |= {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env") or []
+                  if "secretKeyRef" in e.get("valueFrom", {})}
+        names |= {e["secretRef"]["name"] for e in container.get("envFrom") or [] if "secretRef" in e}
+    for volume in pod_spec.get("volumes") or []:
+        if "secret" in volume:
+            names.add(volume["secret"]["secretName"])
+        names |= {s["secret"]["name"] for s in volume.get("projected", {}).get("sources") or [] if "secret" in s}
+    return names
+
+
+def test_usersvc_pods_get_only_the_secret_of_their_own_database_role(cluster):
+    template = cluster.get("deployment", "usersvc")["spec"]["template"]["spec"]
+    assert secrets_referenced(template) == {APP_SECRET}
+    for pod in cluster.items("pods", USERSVC):
+        assert secrets_referenced(pod["spec"]) == {APP_SECRET}, pod["metadata"]["name"]
+    assert SUPERUSER_SECRET in secrets_referenced(cluster.get("deployment", "postgres")["spec"]["template"]["spec"])
+
+
+# Runs inside a usersvc container with its own environment (PGHOST, PGUSER, PGPASSWORD...): the database
+# role exactly as usersvc logs in with it. Prints JSON: who it is, what it owns, what each attempt got.
+ROLE_PROBE = """
+import json, psycopg
+attempts = {
+    "read pg_authid": "SELECT count(*) FROM pg_authid",
+    "create a role": "CREATE ROLE e2e_probe_role LOGIN",
+    "create a database": "CREATE DATABASE e2e_probe_db",
+    "create a table in public": "CREATE TABLE public.e2e_probe (a int)",
+    "widen its own role": "ALTER ROLE CURRENT_USER CREATEDB",
+}
+report = {"refused": {}}
+with psycopg.connect(connect_timeout=5, autocommit=True) as conn:
+    report["role"] = conn.execute(
+        "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls "
+        "FROM pg_roles WHERE rolname = current_user").fetchone()
+    report["tables"] = [row[0] for row in conn.execute(
+        "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND c.relkind <> 'i' "
+        "ORDER BY 1")]
+    for what, sql in attempts.items():
+        try:
+            conn.execute(sql)
+            report["refused"][what] = None
+        except psycopg.Error as exc:
+            report["refused"][what] = exc.sqlstate
+try:
+    psycopg.connect(dbname="postgres", connect_timeout=5).close()
+    report["other database"] = "connected"
+except psycopg.Error as exc:
+    report["other database"] = str(exc).strip().splitlines()[-1]
+print(json.dumps(report))
+"""
+# Undoes what a wrongly allowed attempt of ROLE_PROBE made, so that a failure leaves nothing behind.
+ROLE_PROBE_CLEANUP = ["DROP DATABASE IF EXISTS e2e_probe_db", "DROP ROLE IF EXISTS e2e_probe_role"]
+
+
+def test_usersvc_logs_in_with_a_role_that_can_do_nothing_but_use_its_table(cluster):
+    pod = cluster.ready_pods(USERSVC)[0].metadata.name
+    try:
+        result = cluster.exec(pod, "usersvc", ["python3", "-c", ROLE_PROBE])
+    finally:
+        db = Database(cluster)
+        for statement in ROLE_PROBE_CLEANUP:
+            db.query(statement, "postgres")
+        db.query("DROP TABLE IF EXISTS public.e2e_probe", "users")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    user, *attributes = report["role"]
+    secret = cluster.core.read_namespaced_secret(APP_SECRET, cluster.namespace)
+    assert user == base64.b64decode(secret.data["username"]).decode() != "postgres"
+    assert attributes == [False, False, False, False, False], "superuser, createrole, createdb, replication, bypassrls"
+    assert report["tables"] == [USERS_TABLE]
+    # 42501: insufficient_privilege, each time.
+    assert report["refused"] == {what: "42501" for what in report["refused"]}, report["refused"]
+    assert "CONNECT privilege" in report["other database"]
+
+
+def test_a_put_cannot_take_an_existing_user_over(target, healthy_mesh):
+    healthy_mesh()
+    name = f"owner-{uuid.uuid4().hex[:8]}"
+    with KeepAliveClient(target.edge_host, target.node_port, timeout=15) as edge:
+        created = edge.request("PUT", f"/user/{name}", {"fullname": "Owner", "password": "owner-pw"})
+        assert created.ok, created.reason()
+        taken = edge.request("PUT", f"/user/{name}", {"fullname": "Intruder", "password": "intruder-pw"})
+        assert taken.status == 409 and taken.json()["ok"] is False, taken.reason()
+        wrong = edge.request("PUT", f"/user/{name}", {"fullname": "Intruder", "password": "intruder-pw",
+                                                      "current_password": "guess"})
+        assert wrong.status == 409 and wrong.json()["ok"] is False, wrong.reason()
+        assert edge.request("GET", f"/user/{name}").json()["fullname"] == "Owner"
+        # The same PUT again is accepted and changes nothing; the owner may change the password.
+        assert edge.request("PUT", f"/user/{name}", {"fullname": "Owner", "password": "owner-pw"}).ok
+        changed = edge.request("PUT", f"/user/{name}", {"fullname": "Owner", "password": "new-pw",
+                                                        "current_password": "owner-pw"})
+        assert changed.ok and changed.json()["uuid"] == created.json()["uuid"]
+        assert edge.request("PUT", f"/user/{name}", {"fullname": "Owner", "password": "owner-pw"}).status == 409
 
 
 # (verb, resource, namespace: "own", "other" or "*" for all namespaces, None when cluster-scoped)

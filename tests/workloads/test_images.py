@@ -41,9 +41,12 @@ def volume():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def start_postgres(containers, volume, port, password="pw-from-secret"):
+def start_postgres(containers, volume, port, password="pw-from-secret", app_role=None):
+    """The postgres container on ``port``; ``app_role`` (user, password) sets up the application's role."""
+    app_env = [] if app_role is None else ["-e", f"POSTGRES_APP_USER={app_role[0]}",
+                                           "-e", f"POSTGRES_APP_PASSWORD={app_role[1]}"]
     name = containers.run(image("postgres"), "postgres", "-c", "listen_addresses=127.0.0.1", "-c", f"port={port}",
-                          options=["--network", "host", "-e", f"POSTGRES_PASSWORD={password}",
+                          options=["--network", "host", "-e", f"POSTGRES_PASSWORD={password}", *app_env,
                                    "-v", f"{volume}:/var/lib/postgresql/data"])
     conninfo = {"host": "127.0.0.1", "port": port, "user": "postgres", "password": password, "dbname": "users"}
 
@@ -76,12 +79,29 @@ def test_postgres_initialises_once_and_keeps_data(containers, volume):
         assert conn.execute("SELECT value FROM kept").fetchall() == [("survives",)]
 
 
+def test_postgres_sets_up_the_application_role_on_every_start(containers, volume):
+    port = free_port()
+    name, conninfo = start_postgres(containers, volume, port, app_role=("usersvc", "app-pw-1"))
+    with psycopg.connect(**dict(conninfo, user="usersvc", password="app-pw-1")) as conn:
+        assert conn.execute("SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
+                            "WHERE rolname = current_user").fetchone() == (False, False, False)
+        assert conn.execute("SHOW search_path").fetchone() == ("usersvc",)
+    # A new password in the Secret takes effect with the next start; the old one no longer works.
+    containers.remove(name)
+    conninfo = start_postgres(containers, volume, port, app_role=("usersvc", "app-pw-2"))[1]
+    with psycopg.connect(**dict(conninfo, user="usersvc", password="app-pw-2")) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("usersvc",)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(**dict(conninfo, user="usersvc", password="app-pw-1"), connect_timeout=5)
+
+
 def test_usersvc_image_serves_users_as_non_root(containers, volume):
-    conninfo = start_postgres(containers, volume, free_port())[1]
+    # As deployed: usersvc logs in with the application's role, not the superuser.
+    conninfo = start_postgres(containers, volume, free_port(), app_role=("usersvc", "app-pw"))[1]
     port = free_port()
     name = containers.run(image("usersvc"), options=[
         "--network", "host", "-e", f"USERSVC_BIND=127.0.0.1:{port}", "-e", "PGHOST=127.0.0.1",
-        "-e", f"PGPORT={conninfo['port']}", "-e", "PGUSER=postgres", "-e", f"PGPASSWORD={conninfo['password']}",
+        "-e", f"PGPORT={conninfo['port']}", "-e", "PGUSER=usersvc", "-e", "PGPASSWORD=app-pw",
         "-e", "POD_NAME=usersvc-image", "-e", "POD_IP=10.244.0.99"])
     wait_until(lambda: request("GET", "127.0.0.1", port, "/user/health", timeout=2).status == 200, 30,
                what=f"usersvc container: {containers.logs(name)[-2000:]}")

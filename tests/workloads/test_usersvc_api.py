@@ -61,15 +61,48 @@ def test_password_is_stored_as_a_salted_hash(usersvc, postgres):
     assert other != stored
 
 
-def test_repeated_put_updates_the_same_row(usersvc, postgres):
-    first = put(usersvc, "bob", "Bob", "bobrules").json()
-    second = put(usersvc, "bob", "Robert", "newpass").json()
-    assert second["uuid"] == first["uuid"]
-    assert second["fullname"] == "Robert"
-    rows = stored_rows(postgres, "bob")
-    assert len(rows) == 1
-    assert rows[0][1] == "Robert" and verify_password("newpass", rows[0][2])
-    assert usersvc.call("GET", "/user/bob").json()["fullname"] == "Robert"
+def test_the_same_put_again_is_200_and_changes_nothing(usersvc, postgres):
+    first = put(usersvc, "bob", "Bob", "bobrules")
+    before = stored_rows(postgres, "bob")
+    again = put(usersvc, "bob", "Bob", "bobrules")
+    assert (first.status, again.status) == (200, 200)
+    assert again.json()["uuid"] == first.json()["uuid"] and again.json()["fullname"] == "Bob"
+    # Not even a new salt: the row is exactly as it was.
+    assert stored_rows(postgres, "bob") == before
+
+
+def test_a_put_with_the_stored_password_updates_the_full_name(usersvc, postgres):
+    first = put(usersvc, "frank", "Frank", "frankrules").json()
+    ((*_ids, stored_hash),) = stored_rows(postgres, "frank")
+    renamed = put(usersvc, "frank", "Franklin", "frankrules")
+    assert renamed.status == 200
+    assert renamed.json()["uuid"] == first["uuid"] and renamed.json()["fullname"] == "Franklin"
+    assert stored_rows(postgres, "frank") == [(first["uuid"], "Franklin", stored_hash)]
+    assert usersvc.call("GET", "/user/frank").json()["fullname"] == "Franklin"
+
+
+@pytest.mark.parametrize("extra", [{}, {"current_password": "guess"}], ids=["no current_password", "wrong one"])
+def test_a_put_with_another_password_cannot_take_a_user_over(usersvc, postgres, extra):
+    put(usersvc, "grace", "Grace", "gracerules")
+    before = stored_rows(postgres, "grace")
+    taken = usersvc.call("PUT", "/user/grace", {"fullname": "Mallory", "password": "mallory", **extra})
+    assert_error(taken, 409, "current_password")
+    assert stored_rows(postgres, "grace") == before
+    assert verify_password("gracerules", before[0][2])
+    assert usersvc.call("GET", "/user/grace").json()["fullname"] == "Grace"
+
+
+def test_the_stored_password_in_current_password_changes_the_password(usersvc, postgres):
+    first = put(usersvc, "heidi", "Heidi", "heidirules").json()
+    changed = usersvc.call("PUT", "/user/heidi",
+                           {"fullname": "Heidi K", "password": "newpass", "current_password": "heidirules"})
+    assert changed.status == 200 and changed.json()["uuid"] == first["uuid"]
+    ((uuid, fullname, stored_hash),) = stored_rows(postgres, "heidi")
+    assert (uuid, fullname) == (first["uuid"], "Heidi K")
+    assert verify_password("newpass", stored_hash) and not verify_password("heidirules", stored_hash)
+    # The old password proves nothing any more; the new one does.
+    assert_error(put(usersvc, "heidi", "Heidi", "heidirules"), 409)
+    assert put(usersvc, "heidi", "Heidi", "newpass").status == 200
 
 
 @pytest.mark.parametrize("name", [
@@ -93,24 +126,43 @@ def test_names_with_quotes_unicode_and_sql_metacharacters(usersvc, postgres, nam
     assert len(stored_rows(postgres, name)) == 1
 
 
-def test_concurrent_puts_of_one_name_leave_one_row(usersvc, postgres):
-    results = []
-    barrier = threading.Barrier(16)
+def race(count, send):
+    """``send(index)`` from ``count`` threads released at once; the answers in index order."""
+    results = [None] * count
+    barrier = threading.Barrier(count)
 
     def worker(index):
         barrier.wait()
-        results.append(put(usersvc, "racer", f"Racer {index}", f"pw{index}"))
+        results[index] = send(index)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert [r.status for r in results] == [200] * 16
-    assert len({r.json()["uuid"] for r in results}) == 1
-    rows = stored_rows(postgres, "racer")
-    assert len(rows) == 1
-    assert rows[0][1] in {f"Racer {i}" for i in range(16)}
+    return results
+
+
+def test_concurrent_creations_of_one_name_leave_one_row_and_one_owner(usersvc, postgres):
+    results = race(16, lambda i: put(usersvc, "racer", f"Racer {i}", f"pw{i}"))
+    winners = [i for i, r in enumerate(results) if r.status == 200]
+    assert len(winners) == 1, [(r.status, r.json()) for r in results]
+    assert all(r.status == 409 and r.json()["ok"] is False for i, r in enumerate(results) if i != winners[0])
+    ((uuid, fullname, stored_hash),) = stored_rows(postgres, "racer")
+    assert uuid == results[winners[0]].json()["uuid"] and fullname == f"Racer {winners[0]}"
+    assert verify_password(f"pw{winners[0]}", stored_hash)
+
+
+def test_concurrent_password_changes_with_the_same_proof_let_one_through(usersvc, postgres):
+    """Each change is checked against the row it was decided on, so a proof is good for one change only."""
+    put(usersvc, "ivan", "Ivan", "ivanrules")
+    results = race(8, lambda i: usersvc.call("PUT", "/user/ivan", {"fullname": f"Ivan {i}", "password": f"new{i}",
+                                                                     "current_password": "ivanrules"}))
+    winners = [i for i, r in enumerate(results) if r.status == 200]
+    assert len(winners) == 1, [(r.status, r.json()) for r in results]
+    assert {r.status for r in results} == {200, 409}
+    ((dummy, fullname, stored_hash),) = stored_rows(postgres, "ivan")
+    assert fullname == f"Ivan {winners[0]}" and verify_password(f"new{winners[0]}", stored_hash)
 
 
 def test_unknown_user_is_404(usersvc):

@@ -5,10 +5,10 @@ import logging
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import accounts
 from .db import UserStore, connection_settings
 from .errors import ApiError, DatabaseUnavailable
 from .identity import Identity
-from .passwords import hash_password
 from .validation import check_new_username, check_username, parse_user_body
 
 LOG = logging.getLogger(__name__)
@@ -61,8 +61,7 @@ def _read_body():
 def put_user(name):
     _check_path_is_utf8()
     check_new_username(name)
-    fullname, password = parse_user_body(_read_body())
-    user = _store().upsert(name, fullname, hash_password(password))
+    user = accounts.put_user(_store(), name, parse_user_body(_read_body()))
     return _reply(uuid=user.uuid, fullname=user.fullname)
 
 

@@ -1,4 +1,8 @@
-"""The users table: schema, upsert and lookup over a connection pool."""
+"""The users table: schema, reads and guarded writes over a connection pool.
+
+The table is named without a schema: the connection's search_path picks it. Deployed, usersvc logs in
+as a role of its own whose search_path is the schema the deployment made for it.
+"""
 
 import contextlib
 import logging
@@ -24,12 +28,20 @@ CREATE TABLE IF NOT EXISTS users (
     password text NOT NULL
 )
 """
-UPSERT = """
+# A name that exists already is left alone: changing a user goes through UPDATE, which checks the
+# stored password hash it was decided on.
+INSERT = """
 INSERT INTO users (uuid, username, fullname, password) VALUES (%s, %s, %s, %s)
-ON CONFLICT (username) DO UPDATE SET fullname = EXCLUDED.fullname, password = EXCLUDED.password
+ON CONFLICT (username) DO NOTHING
+RETURNING uuid, fullname
+"""
+UPDATE = """
+UPDATE users SET fullname = %s, password = %s
+WHERE username = %s AND password = %s
 RETURNING uuid, fullname
 """
 SELECT = "SELECT uuid, fullname FROM users WHERE username = %s"
+SELECT_STORED = "SELECT uuid, fullname, password FROM users WHERE username = %s"
 
 CONNECT_TIMEOUT_SECONDS = 3
 # How long a request waits for a pooled connection before answering 503.
@@ -43,6 +55,18 @@ RECONNECT_WINDOW_SECONDS = 5.0
 class User:
     uuid: str
     fullname: str
+
+
+@dataclass(frozen=True)
+class StoredUser:
+    """A row as stored, password hash included; never sent to a client."""
+
+    uuid: str
+    fullname: str
+    password_hash: str
+
+    def public(self):
+        return User(uuid=self.uuid, fullname=self.fullname)
 
 
 def connection_settings(environ=None):
@@ -108,13 +132,23 @@ class UserStore:
                 conn.execute(SCHEMA)
             self._schema_ready = True
 
-    def upsert(self, username, fullname, password_hash):
-        row = self._first_row(UPSERT, (new_user_id(), username, fullname, password_hash))
-        return User(uuid=row[0], fullname=row[1])
+    def insert(self, username, fullname, password_hash):
+        """The new user, or None when the name exists already (nothing is changed then)."""
+        row = self._first_row(INSERT, (new_user_id(), username, fullname, password_hash))
+        return None if row is None else User(uuid=row[0], fullname=row[1])
+
+    def update(self, username, fullname, password_hash, expected_hash):
+        """The changed user, or None when its stored hash is no longer ``expected_hash`` (nothing changed)."""
+        row = self._first_row(UPDATE, (fullname, password_hash, username, expected_hash))
+        return None if row is None else User(uuid=row[0], fullname=row[1])
 
     def get(self, username):
         row = self._first_row(SELECT, (username,))
         return None if row is None else User(uuid=row[0], fullname=row[1])
+
+    def get_stored(self, username):
+        row = self._first_row(SELECT_STORED, (username,))
+        return None if row is None else StoredUser(uuid=row[0], fullname=row[1], password_hash=row[2])
 
     def _first_row(self, query, params):
         """Run one statement; if the table vanished (a database reset), create it again and retry once.

@@ -1,6 +1,7 @@
 """Checks on user names and request bodies; raise ApiError with a message the client can act on."""
 
 import json
+from dataclasses import dataclass
 
 from .errors import ApiError
 
@@ -8,6 +9,8 @@ MAX_NAME_CHARS = 128
 MAX_FULLNAME_CHARS = 256
 MAX_PASSWORD_CHARS = 1024
 USER_FIELDS = ("fullname", "password")
+# Proof of the stored password, needed only to change the password of an existing user.
+OPTIONAL_FIELDS = ("current_password",)
 # /user/health is the health check, so no user may take that name.
 RESERVED_NAMES = frozenset({"health"})
 
@@ -30,23 +33,33 @@ def check_new_username(name):
         raise ApiError(400, f"user name {name!r} is reserved")
 
 
+@dataclass(frozen=True)
+class UserBody:
+    fullname: str
+    password: str
+    current_password: str | None = None
+
+
 def parse_user_body(raw):
-    """Return (fullname, password) from a PUT body, or raise ApiError(400)."""
+    """Return the UserBody of a PUT body, or raise ApiError(400)."""
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "request body must be a JSON object")
-    unknown = sorted(set(body) - set(USER_FIELDS))
+    unknown = sorted(set(body) - set(USER_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         raise ApiError(400, f"unexpected field(s): {', '.join(unknown)}")
     missing = [field for field in USER_FIELDS if field not in body]
     if missing:
         raise ApiError(400, f"missing field(s): {', '.join(missing)}")
-    fullname = _string_field(body, "fullname", MAX_FULLNAME_CHARS)
-    password = _string_field(body, "password", MAX_PASSWORD_CHARS)
-    return fullname, password
+    return UserBody(
+        fullname=_string_field(body, "fullname", MAX_FULLNAME_CHARS),
+        password=_string_field(body, "password", MAX_PASSWORD_CHARS),
+        current_password=(_string_field(body, "current_password", MAX_PASSWORD_CHARS)
+                          if "current_password" in body else None),
+    )
 
 
 def _string_field(body, field, max_chars):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 
+from . import APP_ROLE_SQL
 from .processes import free_port, wait_until
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -86,6 +87,21 @@ class PostgresCluster:
         """The PG* variables usersvc reads."""
         return {"PGHOST": self.host, "PGPORT": str(self.port), "PGUSER": SUPERUSER,
                 "PGPASSWORD": self.password, "PGDATABASE": DATABASE}
+
+    def ensure_app_role(self, user, password, schema=None):
+        """Run the image's app-role.sql as its entrypoint does; the psql run (stderr holds its notices)."""
+        return subprocess.run(
+            _run_as_postgres()
+            + [PG_BIN / "psql", "--no-psqlrc", "--quiet", "--output=/dev/null", "--host", self.base,
+               "--port", str(self.port), "--username", SUPERUSER, "--dbname", DATABASE,
+               "-v", f"app_user={user}", "-v", f"app_schema={schema or user}", "--file", APP_ROLE_SQL],
+            env=dict(os.environ, POSTGRES_APP_PASSWORD=password), capture_output=True, text=True, check=False,
+            timeout=60,
+        )
+
+    def app_env(self, user, password):
+        """The PG* variables usersvc reads, for the application's role."""
+        return dict(self.client_env(), PGUSER=user, PGPASSWORD=password)
 
     def query(self, sql, params=()):
         with psycopg.connect(**self.conninfo(), autocommit=True) as conn:
