@@ -55,8 +55,8 @@ def second_namespace(cluster):
                     namespaced=False)
 
 
-def test_a_second_lab_on_a_nodeport_taken_by_the_first_fails_naming_its_service(cluster, target, second_namespace,
-                                                                               figures):
+def test_a_second_lab_on_a_nodeport_taken_by_the_first_fails_naming_its_service(
+        cluster, target, second_namespace, figures):
     message, run = failed_site_run(target, f"mesh_namespace={second_namespace}")
     assert (f"NodePort {target.node_port} is already held by Service {target.namespace}/edge-envoy"
             in message), run.tail()
@@ -106,8 +106,8 @@ def scratch_namespace(target):
     scratch.close()
 
 
-def test_a_refused_object_is_reported_with_the_apis_reason_not_as_a_rollout_timeout(target, scratch_namespace,
-                                                                                 tmp_path):
+def test_a_refused_object_is_reported_with_the_apis_reason_not_as_a_rollout_timeout(
+        target, scratch_namespace, tmp_path):
     # The API refuses this Deployment (422), and no check before the apply looks at replica counts.
     playbook = tmp_path / "usersvc.yml"
     playbook.write_text(f"""

@@ -156,8 +156,8 @@ def test_concurrent_creations_of_one_name_leave_one_row_and_one_owner(usersvc, p
 def test_concurrent_password_changes_with_the_same_proof_let_one_through(usersvc, postgres):
     """Each change is checked against the row it was decided on, so a proof is good for one change only."""
     put(usersvc, "ivan", "Ivan", "ivanrules")
-    results = race(8, lambda i: usersvc.call("PUT", "/user/ivan", {"fullname": f"Ivan {i}", "password": f"new{i}",
-                                                                     "current_password": "ivanrules"}))
+    results = race(8, lambda i: usersvc.call("PUT", "/user/ivan", {
+        "fullname": f"Ivan {i}", "password": f"new{i}", "current_password": "ivanrules"}))
     winners = [i for i, r in enumerate(results) if r.status == 200]
     assert len(winners) == 1, [(r.status, r.json()) for r in results]
     assert {r.status for r in results} == {200, 409}

@@ -18,7 +18,7 @@ def requests_served(cluster, pod):
     """Requests the edge pod's listener has received since it started."""
     result = cluster.exec(pod, "envoy", ["bash", "-c", READ_COUNTER.format(port=ADMIN_PORT, counter=COUNTER)])
     for line in result.stdout.splitlines():
-        name, _, value = line.partition(": ")
+        name, _separator, value = line.partition(": ")
         if name == COUNTER and value.strip().isdigit():
             return int(value)
     raise RuntimeError(f"no {COUNTER} from edge pod {pod} (exit {result.returncode}): "
