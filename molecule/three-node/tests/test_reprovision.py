@@ -88,8 +88,8 @@ def test_reprovisioning_the_postgres_node_refuses_only_reads_with_503_and_loses_
     client = three_node.NODES[untouched_node({node})]
     before = [f"before-{node}-{number}" for number in range(USERS_BEFORE)]
     for name in before:
-        answer = request("PUT", client, EDGE_NODE_PORT, f"/user/{name}", {"fullname": f"Full {name}",
-                                                                         "password": f"pw-{name}"}, timeout=15)
+        body = {"fullname": f"Full {name}", "password": f"pw-{name}"}
+        answer = request("PUT", client, EDGE_NODE_PORT, f"/user/{name}", body, timeout=15)
         assert answer.ok, answer.reason()
 
     with CurlLoop(client, EDGE_NODE_PORT) as loop, Writers(client, f"during-{node}") as writers:
@@ -138,8 +138,8 @@ def test_reprovisioning_a_node_that_runs_an_edge_fails_no_request(cluster, figur
     assert failed == 0, f"{failed} of {sent} requests failed: {reasons}"
 
 
-def test_a_node_lost_without_warning_fails_no_read_and_leaves_rotation_within_seconds(cluster, figures,
-                                                                                         round_robin_check):
+def test_a_node_lost_without_warning_fails_no_read_and_leaves_rotation_within_seconds(
+        cluster, figures, round_robin_check):
     edges = three_node.nodes_of(ready_pods(cluster, three_node.EDGE))
     # The hardest case that keeps postgres: a node that runs an edge, when one does.
     candidates = sorted(set(three_node.NODES) - {postgres_node(cluster)})
