@@ -100,7 +100,7 @@ workloads: venv test-deps cluster
 # Scenarios in a fixed order: default builds the images the later ones reuse; three-node, last, takes
 # the single-node lab down for its own and brings it back when it is done.
 molecule: venv test-deps cluster
-	for s in default step2 faults vagrant three-node; do molecule test -s $$s || exit 1; done
+	for s in default step2 faults three-node; do molecule test -s $$s || exit 1; done
 
 # The controller path for the tutorial's CentOS 7 nodes: ansible-core 2.16 (requirements-centos7.txt).
 centos7-check: venv test-deps cluster

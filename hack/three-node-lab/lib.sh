@@ -26,6 +26,8 @@ THREE_NODE_JOIN_DIR="${THREE_NODE_STATE}/join"
 THREE_NODE_SHARE_DIR="${THREE_NODE_STATE}/share"
 THREE_NODE_SHARE_MOUNT="/srv/envoy-mesh-share"
 THREE_NODE_IMAGE_REPOSITORY="envoy-mesh-lab/node"
+# CoreDNS pods, on different nodes: losing one node must not take cluster DNS with it.
+THREE_NODE_COREDNS_REPLICAS=2
 VAGRANT="${VAGRANT:-vagrant}"
 export VAGRANT_CHECKPOINT_DISABLE=1
 # Vagrant must act on this project, whatever VAGRANT_CWD the caller has.

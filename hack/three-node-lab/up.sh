@@ -76,7 +76,8 @@ check_node_containers() {
 ensure_coredns() {
   local manifest py
   for py in python3 /usr/bin/python3; do "${py}" -c 'import jinja2' 2>/dev/null && break; done
-  manifest="$("${py}" "${LOCAL_CLUSTER_DIR}/render-coredns.py" "${COREDNS_IMAGE}" "${CLUSTER_DNS_IP}" "${CLUSTER_DOMAIN}")" ||
+  manifest="$("${py}" "${LOCAL_CLUSTER_DIR}/render-coredns.py" --replicas "${THREE_NODE_COREDNS_REPLICAS}" \
+    "${COREDNS_IMAGE}" "${CLUSTER_DNS_IP}" "${CLUSTER_DOMAIN}")" ||
     three_node_die "could not render the CoreDNS manifest (python3 with jinja2 is needed)"
   local ssa=(--server-side --force-conflicts --field-manager envoy-mesh-lab -f -)
   kubectl_ diff "${ssa[@]}" <<<"${manifest}" >/dev/null 2>&1 || kubectl_ apply "${ssa[@]}" <<<"${manifest}" >&2

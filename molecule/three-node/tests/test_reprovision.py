@@ -1,0 +1,175 @@
+"""Nodes reprovisioned under traffic, and a node lost without warning (playbooks/reprovision.yml).
+
+Runs after test_node_faults.py (file order), on a whole lab. Every test sends the tutorial's curl loop
+(GET /user/alice, a new connection each, never retried) through the NodePort of a node that it leaves alone,
+and counts every answer that is not a 200. Targets: no failed request, except that reads may be refused
+with 503 while postgres moves (that window is printed); no user lost; a lost node's pods out of the edge's
+rotation within 5 s (printed; the liveness bound is ten times that).
+"""
+
+import threading
+import time
+
+from toolkit import three_node
+from toolkit.curl_loop import CurlLoop, window
+from toolkit.http import request
+from toolkit.lab import EDGE_NODE_PORT, USERSVC
+from toolkit.three_node import move_postgres, postgres_node, ready_pods
+
+DB_REFUSAL = "HTTP 503: database unavailable"
+DETECTION_TARGET_S = 5.0
+DETECTION_LIVENESS_S = 10 * DETECTION_TARGET_S
+# The loop keeps going this long after the edge dropped the lost pods, for late failures.
+TAIL_S = 3.0
+USERS_BEFORE = 10
+
+
+def untouched_node(avoid, prefer=()):
+    """A node not in ``avoid`` whose NodePort the client uses; one of ``prefer`` when there is one."""
+    others = sorted(set(three_node.NODES) - set(avoid))
+    return ([node for node in others if node in prefer] or others)[0]
+
+
+def check_reprovisioned(result):
+    assert result.returncode == 0, f"reprovision.yml failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+
+
+def fullname(host, name):
+    answer = request("GET", host, EDGE_NODE_PORT, f"/user/{name}", timeout=10)
+    return (answer.json_or_none() or {}).get("fullname") if answer.ok else answer.reason()
+
+
+class Writers(threading.Thread):
+    """PUTs a new user every ``interval`` seconds, each on a new connection, until stopped; keeps every answer."""
+
+    def __init__(self, host, prefix, interval=0.2):
+        super().__init__(name=f"writers-{prefix}", daemon=True)
+        self.host = host
+        self.prefix = prefix
+        self.interval = interval
+        self.results = []  # (name, Response)
+        self._stop_event = threading.Event()
+
+    def run(self):
+        number = 0
+        while not self._stop_event.is_set():
+            name = f"{self.prefix}-{number}"
+            body = {"fullname": f"Full {name}", "password": f"pw-{name}"}
+            self.results.append((name, request("PUT", self.host, EDGE_NODE_PORT, f"/user/{name}", body, timeout=15)))
+            number += 1
+            self._stop_event.wait(self.interval)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop_event.set()
+        self.join(30)
+
+    def stored(self):
+        return [name for name, answer in self.results if answer.ok]
+
+    def others(self):
+        """Answers that are neither stored users nor the service's own refusal."""
+        return [(name, answer.reason()) for name, answer in self.results
+                if not answer.ok and answer.reason() != DB_REFUSAL]
+
+
+def wait_for_answers(loop, count=5, timeout=30):
+    deadline = time.monotonic() + timeout
+    while len(loop.answers) < count:
+        assert time.monotonic() < deadline, "the curl loop got no answers"
+        time.sleep(0.05)
+
+
+def test_reprovisioning_the_postgres_node_refuses_only_reads_with_503_and_loses_no_user(cluster, figures):
+    node = postgres_node(cluster)
+    client = three_node.NODES[untouched_node({node})]
+    before = [f"before-{node}-{number}" for number in range(USERS_BEFORE)]
+    for name in before:
+        body = {"fullname": f"Full {name}", "password": f"pw-{name}"}
+        answer = request("PUT", client, EDGE_NODE_PORT, f"/user/{name}", body, timeout=15)
+        assert answer.ok, answer.reason()
+
+    with CurlLoop(client, EDGE_NODE_PORT) as loop, Writers(client, f"during-{node}") as writers:
+        wait_for_answers(loop)
+        result, seconds = three_node.reprovision(node)
+    check_reprovisioned(result)
+
+    sent, failed, reasons = loop.tally()
+    refused = [failure for failure in loop.failures() if failure[1].reason() == DB_REFUSAL]
+    figures(f"reprovision of the postgres node ({node}) under a curl loop through {client}", [
+        f"wall time {seconds:.0f} s; postgres now on {postgres_node(cluster)}",
+        f"GET /user/alice: {sent} sent, {failed} failed: {reasons or '-'}",
+        f"503 window (reads refused while postgres moves): {window(refused):.1f} s ({len(refused)} requests)",
+        f"PUT of new users: {len(writers.results)} sent, {len(writers.stored())} stored, "
+        f"{len(writers.results) - len(writers.stored()) - len(writers.others())} refused with 503",
+    ])
+    assert reasons.keys() <= {DB_REFUSAL}, f"requests failed other than with the database's 503: {reasons}"
+    assert not writers.others(), writers.others()[:10]
+    lost = {name: got for name in before + writers.stored() if (got := fullname(client, name)) != f"Full {name}"}
+    assert not lost, f"{len(lost)} users lost: {dict(list(lost.items())[:10])}"
+
+
+def test_reprovisioning_a_node_that_runs_an_edge_fails_no_request(cluster, figures):
+    database = postgres_node(cluster)
+    edges = three_node.nodes_of(ready_pods(cluster, three_node.EDGE))
+    candidates = sorted(edges - {database})
+    if not candidates:
+        # The only edge runs beside postgres: move postgres away first, so that no read needs a 503.
+        move_postgres(cluster)
+        candidates = sorted(edges)
+    node = candidates[0]
+    client_node = untouched_node({node}, prefer=edges)
+    client = three_node.NODES[client_node]
+
+    with CurlLoop(client, EDGE_NODE_PORT) as loop:
+        wait_for_answers(loop)
+        result, seconds = three_node.reprovision(node)
+    check_reprovisioned(result)
+
+    sent, failed, reasons = loop.tally()
+    figures(f"reprovision of a node that runs an edge ({node}) under a curl loop through {client}", [
+        f"wall time {seconds:.0f} s",
+        f"GET /user/alice: {sent} sent, {failed} failed (target 0): {reasons or '-'}; "
+        f"slowest answer {loop.max_latency_ms():.0f} ms",
+    ])
+    assert failed == 0, f"{failed} of {sent} requests failed: {reasons}"
+
+
+def test_a_node_lost_without_warning_fails_no_read_and_leaves_rotation_within_seconds(
+        cluster, figures, round_robin_check):
+    edges = three_node.nodes_of(ready_pods(cluster, three_node.EDGE))
+    # The hardest case that keeps postgres: a node that runs an edge, when one does.
+    candidates = sorted(set(three_node.NODES) - {postgres_node(cluster)})
+    node = ([candidate for candidate in candidates if candidate in edges] or candidates)[0]
+    client = three_node.NODES[untouched_node({node}, prefer=edges)]
+
+    with CurlLoop(client, EDGE_NODE_PORT) as loop:
+        wait_for_answers(loop)
+        loss = three_node.lose_under_traffic(cluster, node, loop, DETECTION_LIVENESS_S, TAIL_S)
+        result, seconds = three_node.reprovision(node)
+    check_reprovisioned(result)
+
+    sent, failed, reasons = loop.tally()
+    detected = f"{loss.detected_s:.2f} s" if loss.detected_s is not None else f"not within {DETECTION_LIVENESS_S:.0f} s"
+    figures(f"{node} lost without warning (docker rm -f), curl loop through {client}", [
+        f"its pods {', '.join(loss.lost_ips)} out of the edge's rotation after {detected} "
+        f"(target < {DETECTION_TARGET_S:.0f} s)",
+        f"GET /user/alice until then + {TAIL_S:.0f} s: {loss.sent} sent, {loss.failed} failed (target 0): "
+        f"{loss.reasons or '-'}; slowest answer {loss.slowest_ms:.0f} ms",
+        f"reprovision.yml brought it back in {seconds:.0f} s; GET over the whole test: {sent} sent, {failed} failed: "
+        f"{reasons or '-'}",
+    ])
+    assert loss.detected_s is not None, f"the edge kept {loss.lost_ips} in rotation for {DETECTION_LIVENESS_S:.0f} s"
+    assert failed == 0, f"{failed} of {sent} requests failed: {reasons}"
+
+    # reprovision.yml spread the pods over the nodes again; round robin covers them all.
+    pods = ready_pods(cluster, USERSVC)
+    assert sorted(pod.spec.node_name for pod in pods) == sorted(three_node.NODES), cluster.describe()
+    for address in three_node.NODES.values():
+        check = round_robin_check(url=f"http://{address}:{EDGE_NODE_PORT}/user/alice",
+                                  expected_backends=[pod.status.pod_ip for pod in pods], require_ok=True,
+                                  use_proxy=False, wait_timeout=30)
+        assert check["failed"] is False, check["msg"]

@@ -1,0 +1,119 @@
+"""The three-node lab's fixed facts (hack/three-node-lab) and its reprovisioning playbook, for tests and benchmarks.
+
+nodeN is the Vagrant machine (Docker container) envoy-mesh-nodeN at 10.253.8.(100+N); the edge's NodePort
+answers on every node's address. reprovision() runs playbooks/reprovision.yml through the lab's plugin
+inventory, as a user would; move_postgres() and lose_under_traffic() are the faults that the checks
+(molecule/three-node) and the benchmark (benchmarks/reprovision.py) measure.
+"""
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+
+from .edge_view import EdgeView, out_of_rotation_everywhere
+from .kube import is_ready
+from .lab import EDGE_NODE_PORT, REPO, USERSVC, VENV_BIN
+
+NODES = {"node1": "10.253.8.101", "node2": "10.253.8.102", "node3": "10.253.8.103"}
+INVENTORY = REPO / "inventory" / "three-node" / "lab.vagrant.yml"
+REPROVISION = REPO / "playbooks" / "reprovision.yml"
+# Pods of each part of the mesh carry a `service` label named after its Deployment.
+POSTGRES = "service=postgres"
+EDGE = "service=edge-envoy"
+
+
+def container(node):
+    """The Docker container that is the machine of ``node``."""
+    return f"envoy-mesh-{node}"
+
+
+def edge_address(node):
+    """(host, port) of the edge's NodePort on the address of ``node``."""
+    return NODES[node], EDGE_NODE_PORT
+
+
+def ansible_env():
+    """Environment for ansible-playbook: the checkout's ansible.cfg, no colours (output is read as text)."""
+    return dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
+                VAGRANT_CHECKPOINT_DISABLE="1")
+
+
+def reprovision(*machines, timeout=1800, extra_args=()):
+    """Run playbooks/reprovision.yml for ``machines``; (CompletedProcess, wall seconds)."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(VENV_BIN / "ansible-playbook"), "-i", str(INVENTORY), str(REPROVISION),
+         "--extra-vars", f"reprovision_machines={','.join(machines)}", *extra_args],
+        cwd=REPO, env=ansible_env(), capture_output=True, text=True, timeout=timeout, check=False)
+    return result, time.monotonic() - started
+
+
+def nodes_of(pods):
+    """Names of the nodes the given pods (objects of the Kubernetes client) are bound to."""
+    return {pod.spec.node_name for pod in pods if pod.spec.node_name}
+
+
+def lose(node):
+    """Take the machine of ``node`` away without warning, as a pulled VM: its container killed and removed."""
+    subprocess.run(["docker", "rm", "--force", "--volumes", container(node)], capture_output=True, text=True,
+                   timeout=120, check=True)
+
+
+def ready_pods(cluster, selector):
+    return [pod for pod in cluster.pods(selector) if is_ready(pod)]
+
+
+def postgres_node(cluster):
+    (pod,) = ready_pods(cluster, POSTGRES)
+    return pod.spec.node_name
+
+
+def move_postgres(cluster, timeout=180):
+    """Move postgres off its node as a drain does: the node cordoned, the pod evicted; until it is Ready elsewhere."""
+    node = postgres_node(cluster)
+    cluster.kubectl("drain", node, "--pod-selector", POSTGRES, "--delete-emptydir-data", "--ignore-daemonsets",
+                    f"--timeout={timeout}s", namespaced=False, check=True, timeout=timeout + 30)
+    try:
+        cluster.kubectl("wait", "pod", "--selector", POSTGRES, "--for=condition=Ready", f"--timeout={timeout}s",
+                        check=True, timeout=timeout + 30)
+    finally:
+        cluster.kubectl("uncordon", node, namespaced=False, check=True)
+    return node, postgres_node(cluster)
+
+
+@dataclass
+class LossFigures:
+    node: str
+    lost_ips: list
+    detected_s: float | None  # the node gone -> no edge balances over its pods; None: not within the bound
+    sent: int
+    failed: int
+    reasons: dict
+    slowest_ms: float
+
+
+def lose_under_traffic(cluster, node, loop, liveness_s, tail_s=3.0):
+    """Take ``node`` away without warning while ``loop`` runs; how the edges that survive noticed.
+
+    Watches, through their admin endpoints, until no surviving edge balances over the usersvc pods of
+    ``node`` any more (or ``liveness_s`` passed), then lets the loop run ``tail_s`` longer.
+    """
+    lost_ips = sorted(pod.status.pod_ip for pod in ready_pods(cluster, USERSVC) if pod.spec.node_name == node)
+    if not lost_ips:
+        raise AssertionError(f"no usersvc pod on {node}: {cluster.describe()}")
+    edges = [pod.metadata.name for pod in ready_pods(cluster, EDGE) if pod.spec.node_name != node]
+    with EdgeView(cluster.kubeconfig, cluster.namespace, edges) as edge:
+        if not all(view and all(view.get(ip) for ip in lost_ips) for view in edge.views().values()):
+            raise AssertionError(f"before the loss, not every edge balances over {lost_ips}: {edge.views()}")
+        lost_at = time.time()
+        lose(node)
+        detected_s = None
+        while detected_s is None and time.time() - lost_at < liveness_s:
+            if out_of_rotation_everywhere(edge.views(), lost_ips):
+                detected_s = time.time() - lost_at
+            else:
+                time.sleep(0.05)
+    time.sleep(tail_s)
+    sent, failed, reasons = loop.tally()
+    return LossFigures(node, lost_ips, detected_s, sent, failed, reasons, loop.max_latency_ms())
