@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 
 from .edge_view import EdgeView, out_of_rotation_everywhere
-from .kube import is_ready
 from .lab import EDGE_NODE_PORT, REPO, USERSVC, VENV_BIN
 
 NODES = {"node1": "10.253.8.101", "node2": "10.253.8.102", "node3": "10.253.8.103"}
@@ -60,12 +59,8 @@ def lose(node):
                    timeout=120, check=True)
 
 
-def ready_pods(cluster, selector):
-    return [pod for pod in cluster.pods(selector) if is_ready(pod)]
-
-
 def postgres_node(cluster):
-    (pod,) = ready_pods(cluster, POSTGRES)
+    (pod,) = cluster.ready_pods(POSTGRES)
     return pod.spec.node_name
 
 
@@ -99,10 +94,10 @@ def lose_under_traffic(cluster, node, loop, liveness_s, tail_s=3.0):
     Watches, through their admin endpoints, until no surviving edge balances over the usersvc pods of
     ``node`` any more (or ``liveness_s`` passed), then lets the loop run ``tail_s`` longer.
     """
-    lost_ips = sorted(pod.status.pod_ip for pod in ready_pods(cluster, USERSVC) if pod.spec.node_name == node)
+    lost_ips = sorted(pod.status.pod_ip for pod in cluster.ready_pods(USERSVC) if pod.spec.node_name == node)
     if not lost_ips:
         raise AssertionError(f"no usersvc pod on {node}: {cluster.describe()}")
-    edges = [pod.metadata.name for pod in ready_pods(cluster, EDGE) if pod.spec.node_name != node]
+    edges = [pod.metadata.name for pod in cluster.ready_pods(EDGE) if pod.spec.node_name != node]
     with EdgeView(cluster.kubeconfig, cluster.namespace, edges) as edge:
         if not all(view and all(view.get(ip) for ip in lost_ips) for view in edge.views().values()):
             raise AssertionError(f"before the loss, not every edge balances over {lost_ips}: {edge.views()}")

@@ -14,7 +14,7 @@ from toolkit import three_node
 from toolkit.curl_loop import CurlLoop, window
 from toolkit.http import request
 from toolkit.lab import EDGE_NODE_PORT, USERSVC
-from toolkit.three_node import move_postgres, postgres_node, ready_pods
+from toolkit.three_node import postgres_node
 
 DB_REFUSAL = "HTTP 503: database unavailable"
 DETECTION_TARGET_S = 5.0
@@ -24,10 +24,9 @@ TAIL_S = 3.0
 USERS_BEFORE = 10
 
 
-def untouched_node(avoid, prefer=()):
-    """A node not in ``avoid`` whose NodePort the client uses; one of ``prefer`` when there is one."""
-    others = sorted(set(three_node.NODES) - set(avoid))
-    return ([node for node in others if node in prefer] or others)[0]
+def untouched_node(avoid):
+    """A node not in ``avoid``, whose NodePort the client uses (its own edge pod answers: Local)."""
+    return sorted(set(three_node.NODES) - set(avoid))[0]
 
 
 def check_reprovisioned(result):
@@ -112,39 +111,44 @@ def test_reprovisioning_the_postgres_node_refuses_only_reads_with_503_and_loses_
     assert not lost, f"{len(lost)} users lost: {dict(list(lost.items())[:10])}"
 
 
-def test_reprovisioning_a_node_that_runs_an_edge_fails_no_request(cluster, figures):
+def one_after_another(output, nodes):
+    """Whether reprovision.yml's output shows each node drained, destroyed and uncordoned before the next one."""
+    marks = [output.find(f"TASK [{task} - {node}]") for node in nodes
+             for task in ("Evict the node's pods as their disruption budgets allow", "Destroy the machine",
+                          "Uncordon the node")]
+    return -1 not in marks and marks == sorted(marks)
+
+
+def test_reprovisioning_the_nodes_without_postgres_one_after_another_fails_no_request(cluster, figures):
     database = postgres_node(cluster)
-    edges = three_node.nodes_of(ready_pods(cluster, three_node.EDGE))
-    candidates = sorted(edges - {database})
-    if not candidates:
-        # The only edge runs beside postgres: move postgres away first, so that no read needs a 503.
-        move_postgres(cluster)
-        candidates = sorted(edges)
-    node = candidates[0]
-    client_node = untouched_node({node}, prefer=edges)
-    client = three_node.NODES[client_node]
+    nodes = sorted(set(three_node.NODES) - {database})
+    # Every node runs an edge pod (externalTrafficPolicy Local): the client enters through the node left alone.
+    client = three_node.NODES[database]
 
     with CurlLoop(client, EDGE_NODE_PORT) as loop:
         wait_for_answers(loop)
-        result, seconds = three_node.reprovision(node)
+        result, seconds = three_node.reprovision(*nodes)
     check_reprovisioned(result)
 
     sent, failed, reasons = loop.tally()
-    figures(f"reprovision of a node that runs an edge ({node}) under a curl loop through {client}", [
-        f"wall time {seconds:.0f} s",
+    figures(f"reprovision of {' then '.join(nodes)} (each runs an edge pod) in one run, curl loop through {client}", [
+        f"wall time {seconds:.0f} s for {len(nodes)} nodes",
         f"GET /user/alice: {sent} sent, {failed} failed (target 0): {reasons or '-'}; "
         f"slowest answer {loop.max_latency_ms():.0f} ms",
     ])
     assert failed == 0, f"{failed} of {sent} requests failed: {reasons}"
+    assert one_after_another(result.stdout, nodes), f"not one node after another:\n{result.stdout[-4000:]}"
+    # Each returned node got its edge pod back (edge_envoy's spread) and its usersvc pod (the spread roll).
+    assert three_node.nodes_of(cluster.ready_pods(three_node.EDGE)) == set(three_node.NODES), cluster.describe(
+        three_node.EDGE)
+    assert three_node.nodes_of(cluster.ready_pods(USERSVC)) == set(three_node.NODES), cluster.describe()
 
 
 def test_a_node_lost_without_warning_fails_no_read_and_leaves_rotation_within_seconds(
         cluster, figures, round_robin_check):
-    edges = three_node.nodes_of(ready_pods(cluster, three_node.EDGE))
-    # The hardest case that keeps postgres: a node that runs an edge, when one does.
-    candidates = sorted(set(three_node.NODES) - {postgres_node(cluster)})
-    node = ([candidate for candidate in candidates if candidate in edges] or candidates)[0]
-    client = three_node.NODES[untouched_node({node}, prefer=edges)]
+    # Every node runs an edge pod and a usersvc pod; postgres must stay, so the first other node goes.
+    node = sorted(set(three_node.NODES) - {postgres_node(cluster)})[0]
+    client = three_node.NODES[untouched_node({node})]
 
     with CurlLoop(client, EDGE_NODE_PORT) as loop:
         wait_for_answers(loop)
@@ -165,8 +169,9 @@ def test_a_node_lost_without_warning_fails_no_read_and_leaves_rotation_within_se
     assert loss.detected_s is not None, f"the edge kept {loss.lost_ips} in rotation for {DETECTION_LIVENESS_S:.0f} s"
     assert failed == 0, f"{failed} of {sent} requests failed: {reasons}"
 
-    # reprovision.yml spread the pods over the nodes again; round robin covers them all.
-    pods = ready_pods(cluster, USERSVC)
+    # reprovision.yml spread the pods over the nodes again, an edge pod on each: round robin covers them all
+    # through every node's NodePort (with Local, a node without an edge pod would drop the requests).
+    pods = cluster.ready_pods(USERSVC)
     assert sorted(pod.spec.node_name for pod in pods) == sorted(three_node.NODES), cluster.describe()
     for address in three_node.NODES.values():
         check = round_robin_check(url=f"http://{address}:{EDGE_NODE_PORT}/user/alice",
