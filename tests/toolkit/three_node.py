@@ -7,6 +7,7 @@ inventory, as a user would; move_postgres() and lose_under_traffic() are the fau
 """
 
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -46,6 +47,42 @@ def reprovision(*machines, timeout=1800, extra_args=()):
          "--extra-vars", f"reprovision_machines={','.join(machines)}", *extra_args],
         cwd=REPO, env=ansible_env(), capture_output=True, text=True, timeout=timeout, check=False)
     return result, time.monotonic() - started
+
+
+# ansible-playbook's default output: a banner per task, then a line per host ("changed: [node2 -> localhost]").
+TASK_BANNER = re.compile(r"^TASK \[(?P<task>.+?)\] \**$")
+HOST_RESULT = re.compile(r"^(?:ok|changed|skipping|failed|fatal): \[(?P<host>[^\]\s]+)(?: -> [^\]]+)?\]")
+
+
+def task_hosts(output):
+    """(task name, host) of every result line of ansible-playbook's output, in the order printed.
+
+    Task names are templated once per play, so with `serial` the banner does not name the host of
+    the round; each result line does.
+    """
+    seen = []
+    task = None
+    for line in output.splitlines():
+        banner = TASK_BANNER.match(line)
+        if banner:
+            task = banner.group("task")
+            continue
+        result = HOST_RESULT.match(line)
+        if result and task is not None:
+            seen.append((task, result.group("host")))
+    return seen
+
+
+def one_after_another(output, nodes, tasks):
+    """Whether the output shows ``tasks`` (names, in their order) run for each of ``nodes`` before any for the next."""
+    seen = task_hosts(output)
+    marks = []
+    for node in nodes:
+        for task in tasks:
+            if (task, node) not in seen:
+                return False
+            marks.append(seen.index((task, node)))
+    return marks == sorted(marks)
 
 
 def nodes_of(pods):

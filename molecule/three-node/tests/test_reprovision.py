@@ -22,6 +22,8 @@ DETECTION_LIVENESS_S = 10 * DETECTION_TARGET_S
 # The loop keeps going this long after the edge dropped the lost pods, for late failures.
 TAIL_S = 3.0
 USERS_BEFORE = 10
+# Tasks of reprovision.yml that must run for one node before any of them runs for the next.
+ONE_NODE = ("Evict the node's pods as their disruption budgets allow", "Destroy the machine", "Uncordon the node")
 
 
 def untouched_node(avoid):
@@ -111,14 +113,6 @@ def test_reprovisioning_the_postgres_node_refuses_only_reads_with_503_and_loses_
     assert not lost, f"{len(lost)} users lost: {dict(list(lost.items())[:10])}"
 
 
-def one_after_another(output, nodes):
-    """Whether reprovision.yml's output shows each node drained, destroyed and uncordoned before the next one."""
-    marks = [output.find(f"TASK [{task} - {node}]") for node in nodes
-             for task in ("Evict the node's pods as their disruption budgets allow", "Destroy the machine",
-                          "Uncordon the node")]
-    return -1 not in marks and marks == sorted(marks)
-
-
 def test_reprovisioning_the_nodes_without_postgres_one_after_another_fails_no_request(cluster, figures):
     database = postgres_node(cluster)
     nodes = sorted(set(three_node.NODES) - {database})
@@ -137,7 +131,8 @@ def test_reprovisioning_the_nodes_without_postgres_one_after_another_fails_no_re
         f"slowest answer {loop.max_latency_ms():.0f} ms",
     ])
     assert failed == 0, f"{failed} of {sent} requests failed: {reasons}"
-    assert one_after_another(result.stdout, nodes), f"not one node after another:\n{result.stdout[-4000:]}"
+    assert three_node.one_after_another(result.stdout, nodes, ONE_NODE), \
+        f"not one node after another: {three_node.task_hosts(result.stdout)}"
     # Each returned node got its edge pod back (edge_envoy's spread) and its usersvc pod (the spread roll).
     assert three_node.nodes_of(cluster.ready_pods(three_node.EDGE)) == set(three_node.NODES), cluster.describe(
         three_node.EDGE)
