@@ -39,13 +39,14 @@ def ansible_env():
                 VAGRANT_CHECKPOINT_DISABLE="1")
 
 
-def reprovision(*machines, timeout=1800, extra_args=()):
+def reprovision(*machines, timeout_per_machine=1800, extra_args=()):
     """Run playbooks/reprovision.yml for ``machines``; (CompletedProcess, wall seconds)."""
     started = time.monotonic()
     result = subprocess.run(
         [str(VENV_BIN / "ansible-playbook"), "-i", str(INVENTORY), str(REPROVISION),
          "--extra-vars", f"reprovision_machines={','.join(machines)}", *extra_args],
-        cwd=REPO, env=ansible_env(), capture_output=True, text=True, timeout=timeout, check=False)
+        cwd=REPO, env=ansible_env(), capture_output=True, text=True, timeout=timeout_per_machine * len(machines),
+        check=False)
     return result, time.monotonic() - started
 
 

@@ -119,7 +119,7 @@ def test_reprovisioning_the_nodes_without_postgres_one_after_another_fails_no_re
     # Every node runs an edge pod (externalTrafficPolicy Local): the client enters through the node left alone.
     client = three_node.NODES[database]
 
-    with CurlLoop(client, EDGE_NODE_PORT) as loop:
+    with CurlLoop(client, EDGE_NODE_PORT, max_seconds=3600) as loop:
         wait_for_answers(loop)
         result, seconds = three_node.reprovision(*nodes)
     check_reprovisioned(result)
