@@ -14,9 +14,9 @@ AAR_DOC := $(VENV)/aar-doc/bin/aar-doc
 	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
-$(VENV)/.installed: requirements.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 # ansible.cfg's collections_path finds the checkout itself as envoy_mesh.lab through this link.
