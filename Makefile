@@ -8,10 +8,14 @@ export KUBECONFIG ?= /var/lib/envoy-mesh-lab/kubeconfig
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
 AAR_DOC := $(VENV)/aar-doc/bin/aar-doc
+GALAXY_TOOLS := $(VENV)/galaxy/bin/galaxy-importer-installed
+DIST_DIR := build/dist
+DIST_TARBALL := $(DIST_DIR)/envoy_mesh-lab-$(shell sed -n 's/^version: //p' galaxy.yml).tar.gz
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
 	cluster-lifecycle-test centos7-check lint sanity python36 units workloads molecule fresh-machine-check \
-	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status
+	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status \
+	dist dist-check galaxy-tools galaxy-check ee-check dist-deploy-test
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
@@ -41,6 +45,39 @@ role-docs-check: $(AAR_DOC)
 	rm -rf $(ROLE_DOCS_FRESH) && mkdir -p $(ROLE_DOCS_FRESH)
 	for role in $(ROLES); do $(AAR_DOC) --config-file .aar_doc.yml --output-file $(ROLE_DOCS_FRESH)/$$role.md roles/$$role markdown || exit 1; done
 	for role in $(ROLES); do diff -u roles/$$role/README.md $(ROLE_DOCS_FRESH)/$$role.md || { echo "roles/$$role/README.md is stale: run make role-docs" >&2; exit 1; }; done
+
+# galaxy-importer and ansible-builder in a venv of their own: galaxy-importer pins its own
+# ansible-core and ansible-lint (requirements-galaxy.txt).
+galaxy-tools: $(GALAXY_TOOLS)
+$(GALAXY_TOOLS): requirements-galaxy.txt
+	test -x $(VENV)/galaxy/bin/python || python3 -m venv $(VENV)/galaxy
+	$(VENV)/galaxy/bin/python -m pip install -q -r requirements-galaxy.txt
+	touch $@
+
+# The collection tarball, as Galaxy gets it ($(DIST_TARBALL)).
+dist: venv
+	rm -rf $(DIST_DIR)
+	ansible-galaxy collection build --output-path $(DIST_DIR) .
+
+# What the tarball holds (nothing stray, everything a user needs) and its dependency ranges against the
+# releases CI runs. No cluster.
+dist-check: dist
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_tarball.py
+
+# An execution environment with the tarball (ansible-builder create, then the context's own
+# introspection of the installed collections): runtime requirements only. No container runtime.
+ee-check: dist galaxy-tools
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_execution_environment.py
+
+# Galaxy's own import checks on the tarball (galaxy-importer); tests/dist/test_galaxy_import.py says
+# what of it runs here.
+galaxy-check: dist galaxy-tools
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_galaxy_import.py
+
+# The installed tarball deploys a second mesh (namespace tarball-mesh, NodePort 30801) from a directory
+# outside the checkout with an inventory of its own, proves round robin, and tears it down.
+dist-deploy-test: dist cluster
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_tarball_deploy.py
 
 test-deps:
 	hack/install-test-deps.sh
