@@ -59,10 +59,10 @@ dist: venv
 	rm -rf $(DIST_DIR)
 	ansible-galaxy collection build --output-path $(DIST_DIR) .
 
-# What the tarball holds (nothing stray, everything a user needs) and its dependency ranges against the
-# releases CI runs. No cluster.
+# What the tarball holds (nothing stray, everything a user needs), its dependency ranges against the
+# releases CI runs, and node_images' controller cache run from it as a non-root user. No cluster.
 dist-check: dist
-	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_tarball.py
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_tarball.py tests/dist/test_cache_non_root.py
 
 # An execution environment with the tarball (ansible-builder create, then the context's own
 # introspection of the installed collections): runtime requirements only. No container runtime.

@@ -28,9 +28,9 @@ def galaxy_yml(root=REPO):
     return yaml.safe_load((root / "galaxy.yml").read_text(encoding="utf-8"))
 
 
-def run(args, cwd, env=None, check=True, timeout=600):
+def run(args, cwd, env=None, check=True, timeout=600, **popen):
     result = subprocess.run([str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=timeout, check=False)
+                            timeout=timeout, check=False, **popen)
     if check:
         assert result.returncode == 0, f"{args[0]} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
     return result
