@@ -110,6 +110,8 @@ three-node-lab: three-node-up
 
 lint: venv role-docs-check
 	ansible-lint --profile production
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 sanity: venv test-deps
 	hack/ansible-test.sh sanity
