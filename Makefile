@@ -15,7 +15,7 @@ DIST_TARBALL := $(DIST_DIR)/envoy_mesh-lab-$(shell sed -n 's/^version: //p' gala
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
 	cluster-lifecycle-test centos7-check lint sanity python36 units workloads molecule fresh-machine-check \
 	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status \
-	dist dist-check galaxy-tools galaxy-check ee-check dist-deploy-test
+	dist dist-check galaxy-tools galaxy-check ee-check
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
@@ -59,10 +59,14 @@ dist: venv
 	rm -rf $(DIST_DIR)
 	ansible-galaxy collection build --output-path $(DIST_DIR) .
 
-# What the tarball holds (nothing stray, everything a user needs), its dependency ranges against the
-# releases CI runs, and node_images' controller cache run from it as a non-root user. No cluster.
-dist-check: dist
-	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_tarball.py tests/dist/test_cache_non_root.py
+# The tarball as users get it: what it holds (nothing stray, everything a user needs), its dependency
+# ranges against the releases CI runs, node_images' controller cache run from it as a non-root user,
+# and, installed into an empty collections path, envoy_mesh.lab.site by FQCN from a directory outside
+# the checkout: a second mesh (namespace tarball-mesh, NodePort 30801), round robin, then
+# envoy_mesh.lab.teardown. Touches the cluster: run it under the machine lock.
+dist-check: dist cluster
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_tarball.py tests/dist/test_cache_non_root.py \
+		tests/dist/test_tarball_deploy.py
 
 # An execution environment with the tarball (ansible-builder create, then the context's own
 # introspection of the installed collections): runtime requirements only. No container runtime.
@@ -73,11 +77,6 @@ ee-check: dist galaxy-tools
 # what of it runs here.
 galaxy-check: dist galaxy-tools
 	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_galaxy_import.py
-
-# The installed tarball deploys a second mesh (namespace tarball-mesh, NodePort 30801) from a directory
-# outside the checkout with an inventory of its own, proves round robin, and tears it down.
-dist-deploy-test: dist cluster
-	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_tarball_deploy.py
 
 test-deps:
 	hack/install-test-deps.sh
