@@ -9,13 +9,14 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
 AAR_DOC := $(VENV)/aar-doc/bin/aar-doc
 GALAXY_TOOLS := $(VENV)/galaxy/bin/galaxy-importer-installed
+DOCSITE_TOOLS := $(VENV)/docsite/bin/antsibull-docs-installed
 DIST_DIR := build/dist
 DIST_TARBALL := $(DIST_DIR)/envoy_mesh-lab-$(shell sed -n 's/^version: //p' galaxy.yml).tar.gz
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
 	cluster-lifecycle-test centos7-check lint sanity python36 units workloads molecule fresh-machine-check \
 	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status \
-	dist dist-check galaxy-tools galaxy-check ee-check
+	dist dist-check galaxy-tools galaxy-check ee-check docs
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
@@ -53,6 +54,17 @@ $(GALAXY_TOOLS): requirements-galaxy.txt
 	test -x $(VENV)/galaxy/bin/python || python3 -m venv $(VENV)/galaxy
 	$(VENV)/galaxy/bin/python -m pip install -q -r requirements-galaxy.txt
 	touch $@
+
+# antsibull-docs and Sphinx in a venv of their own (requirements-docsite.txt).
+$(DOCSITE_TOOLS): requirements-docsite.txt
+	test -x $(VENV)/docsite/bin/python || python3 -m venv $(VENV)/docsite
+	$(VENV)/docsite/bin/python -m pip install -q -r requirements-docsite.txt
+	touch $@
+
+# The docs site: module, inventory plugin, roles and the guides of docs/docsite/, in
+# build/docsite/build/html; any warning fails it (hack/docs/build.sh, about 20 s; it prints its time).
+docs: venv $(DOCSITE_TOOLS)
+	hack/docs/build.sh
 
 # The collection tarball, as Galaxy gets it ($(DIST_TARBALL)).
 dist: venv
@@ -107,7 +119,8 @@ three-node-status:
 three-node-lab: three-node-up
 	ansible-playbook -i inventory/three-node/lab.vagrant.yml site.yml
 
-lint: venv role-docs-check
+# The docs site is built here, so that a docs error fails the first step of CI.
+lint: venv role-docs-check docs
 	ansible-lint --profile production
 	antsibull-changelog lint
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
