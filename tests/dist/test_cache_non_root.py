@@ -48,8 +48,8 @@ def world(tmp_path_factory):
         copy_dependencies(collections)
         install(dist_tarball(tmp_path_factory), collections, root / "install")
         (root / "wheels.yml").write_text(PLAYBOOK, encoding="utf-8")
-        core = next(line for line in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines()
-                    if line.startswith("ansible-core=="))
+        core = [line for line in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines()
+                if line.startswith("ansible-core==")][0]
         run([SYSTEM_PYTHON, "-m", "venv", root / "venv"], cwd=root)
         run([root / "venv" / "bin" / "python", "-m", "pip", "install", "-q", core], cwd=root, timeout=900)
         for path in [root, *root.rglob("*")]:
@@ -129,5 +129,6 @@ def test_unwritable_cache_fails_naming_the_option_and_the_fix(world):
     result = wheels_as_nobody(world, Path("/nonexistent"))
     assert result.returncode != 0
     output = " ".join(result.stdout.split())
-    assert "node_images_cache_dir (/nonexistent/.cache/envoy-mesh-lab) is not a directory that the user who runs ansible-playbook can create and write" in output, result.stdout
+    assert ("node_images_cache_dir (/nonexistent/.cache/envoy-mesh-lab) is not a directory that the user who runs "
+            "ansible-playbook can create and write") in output, result.stdout
     assert "Set node_images_cache_dir (or the ENVOY_MESH_CACHE environment variable)" in output

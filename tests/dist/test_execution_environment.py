@@ -117,6 +117,6 @@ def test_without_its_definition_the_dev_pins_would_reach_the_image(context, tmp_
     (root / "meta" / "execution-environment.yml").unlink()
     dev = (REPO / "requirements-dev.txt").read_text(encoding="utf-8").replace("-r requirements.txt", "")
     (root / "requirements.txt").write_text(dev, encoding="utf-8")
-    pip, _ = introspect(context[0], collections, tmp_path)
+    pip = introspect(context[0], collections, tmp_path)[0]
     ours = {canonical(re.split(r"[\[<>=!~ ]", line, maxsplit=1)[0]) for line in from_collection(pip, "envoy_mesh.lab")}
     assert {"flask", "gunicorn", "hypothesis"} <= ours, ours

@@ -108,7 +108,7 @@ def test_edge_on_its_own_node_port_reaches_every_usersvc_pod(mesh):
     with Cluster(NAMESPACE) as cluster:
         ips = cluster.ready_ips(lab.USERSVC)
     assert len(ips) >= 2, ips
-    answers = [request("GET", lab.EDGE_HOST, NODE_PORT, "/user/alice") for _ in range(REQUESTS)]
+    answers = [request("GET", lab.EDGE_HOST, NODE_PORT, "/user/alice") for _request in range(REQUESTS)]
     assert all(answer.ok for answer in answers), [answer.reason() for answer in answers if not answer.ok]
     backends = [answer.json()["resolvedname"] for answer in answers]
     print(f"{REQUESTS} requests through :{NODE_PORT}: {backends}")

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # The lab's provisioning of one node, run by Vagrant inside the node after it is created (as the
 # tutorial lab's install.sh): loads the cluster's own images, installs the join files that the host
 # issued (mounted at /etc/lab-join), writes the kubelet's and kube-proxy's configuration, starts them,
