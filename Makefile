@@ -162,4 +162,7 @@ fresh-machine-check: venv cluster
 	$(PYTEST) hack/ci/tests
 	hack/ci/fresh-machine.sh
 
-test: lint fresh-machine-check sanity python36 units cluster-test cluster-lifecycle-test centos7-check molecule workloads
+# lint builds the docs site. The tarball checks without a cluster come early; dist-check, which deploys
+# a second mesh from the installed tarball, after molecule, whose scenarios have built the images.
+test: lint fresh-machine-check sanity python36 units galaxy-check ee-check cluster-test cluster-lifecycle-test \
+	centos7-check molecule dist-check workloads
