@@ -8,16 +8,21 @@ export KUBECONFIG ?= /var/lib/envoy-mesh-lab/kubeconfig
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLLECTION_LINK := $(VENV)/collections/ansible_collections/envoy_mesh/lab
 AAR_DOC := $(VENV)/aar-doc/bin/aar-doc
+GALAXY_TOOLS := $(VENV)/galaxy/bin/galaxy-importer-installed
+DOCSITE_TOOLS := $(VENV)/docsite/bin/antsibull-docs-installed
+DIST_DIR := build/dist
+DIST_TARBALL := $(DIST_DIR)/envoy_mesh-lab-$(shell sed -n 's/^version: //p' galaxy.yml).tar.gz
 
 .PHONY: lab test venv test-deps cluster cluster-down cluster-status cluster-test \
 	cluster-lifecycle-test centos7-check lint sanity python36 units workloads molecule fresh-machine-check \
-	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status
+	role-docs role-docs-check three-node-lab three-node-up three-node-down three-node-status \
+	dist dist-check galaxy-tools galaxy-check ee-check docs
 
 # The development tools come with it: aar-doc, in a venv of its own (below).
 venv: $(VENV)/.installed $(COLLECTION_LINK) $(AAR_DOC)
-$(VENV)/.installed: requirements.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 # ansible.cfg's collections_path finds the checkout itself as envoy_mesh.lab through this link.
@@ -42,6 +47,49 @@ role-docs-check: $(AAR_DOC)
 	rm -rf $(ROLE_DOCS_FRESH) && mkdir -p $(ROLE_DOCS_FRESH)
 	for role in $(ROLES); do $(AAR_DOC) --config-file .aar_doc.yml --output-file $(ROLE_DOCS_FRESH)/$$role.md roles/$$role markdown || exit 1; done
 	for role in $(ROLES); do diff -u roles/$$role/README.md $(ROLE_DOCS_FRESH)/$$role.md || { echo "roles/$$role/README.md is stale: run make role-docs" >&2; exit 1; }; done
+
+# galaxy-importer and ansible-builder in a venv of their own: galaxy-importer pins its own
+# ansible-core and ansible-lint (requirements-galaxy.txt).
+galaxy-tools: $(GALAXY_TOOLS)
+$(GALAXY_TOOLS): requirements-galaxy.txt
+	test -x $(VENV)/galaxy/bin/python || python3 -m venv $(VENV)/galaxy
+	$(VENV)/galaxy/bin/python -m pip install -q -r requirements-galaxy.txt
+	touch $@
+
+# antsibull-docs and Sphinx in a venv of their own (requirements-docsite.txt).
+$(DOCSITE_TOOLS): requirements-docsite.txt
+	test -x $(VENV)/docsite/bin/python || python3 -m venv $(VENV)/docsite
+	$(VENV)/docsite/bin/python -m pip install -q -r requirements-docsite.txt
+	touch $@
+
+# The docs site: module, inventory plugin, roles and the guides of docs/docsite/, in
+# build/docsite/build/html; any warning fails it (hack/docs/build.sh, about 20 s; it prints its time).
+docs: venv $(DOCSITE_TOOLS)
+	hack/docs/build.sh
+
+# The collection tarball, as Galaxy gets it ($(DIST_TARBALL)).
+dist: venv
+	rm -rf $(DIST_DIR)
+	ansible-galaxy collection build --output-path $(DIST_DIR) .
+
+# The tarball as users get it: what it holds (nothing stray, everything a user needs), its dependency
+# ranges against the releases CI runs, node_images' controller cache run from it as a non-root user,
+# and, installed into an empty collections path, envoy_mesh.lab.site by FQCN from a directory outside
+# the checkout: a second mesh (namespace tarball-mesh, NodePort 30801), round robin, then
+# envoy_mesh.lab.teardown. Touches the cluster: run it under the machine lock.
+dist-check: dist cluster
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_tarball.py tests/dist/test_cache_non_root.py \
+		tests/dist/test_tarball_deploy.py
+
+# An execution environment with the tarball (ansible-builder create, then the context's own
+# introspection of the installed collections): runtime requirements only. No container runtime.
+ee-check: dist galaxy-tools
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_execution_environment.py
+
+# Galaxy's own import checks on the tarball (galaxy-importer); tests/dist/test_galaxy_import.py says
+# what of it runs here.
+galaxy-check: dist galaxy-tools
+	DIST_TARBALL=$(CURDIR)/$(DIST_TARBALL) $(PYTEST) tests/dist/test_galaxy_import.py
 
 test-deps:
 	hack/install-test-deps.sh
@@ -72,8 +120,11 @@ three-node-status:
 three-node-lab: three-node-up
 	ansible-playbook -i inventory/three-node/lab.vagrant.yml site.yml
 
-lint: venv role-docs-check
+# The docs site is built here, so that a docs error fails the first step of CI.
+lint: venv role-docs-check docs
 	ansible-lint --profile production
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 sanity: venv test-deps
 	hack/ansible-test.sh sanity
@@ -112,4 +163,7 @@ fresh-machine-check: venv cluster
 	$(PYTEST) hack/ci/tests
 	hack/ci/fresh-machine.sh
 
-test: lint fresh-machine-check sanity python36 units cluster-test cluster-lifecycle-test centos7-check molecule workloads
+# lint builds the docs site. The tarball checks without a cluster come early; dist-check, which deploys
+# a second mesh from the installed tarball, after molecule, whose scenarios have built the images.
+test: lint fresh-machine-check sanity python36 units galaxy-check ee-check cluster-test cluster-lifecycle-test \
+	centos7-check molecule dist-check workloads

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages that `make test` needs beyond the lab cluster's own (hack/local-cluster/install-deps.sh):
-# the shell linter (without it ansible-test sanity skips its shell check), PostgreSQL for the workloads tests,
-# Vagrant (docker provider) for the vagrant scenario, Maven for the CPython 3.6 download of the Python 3.6
-# check, GNU time and bc for the benchmarks. hack/ci/fresh-machine.sh fails when a program that a
-# command runs is missing after this script and install-deps.sh.
+# the shell linter (without it ansible-test sanity skips its shell check), PostgreSQL for the workloads
+# tests, Vagrant (docker provider) for the three-node lab and the CentOS 7 controller check, Maven for the
+# CPython 3.6 download of the Python 3.6 check, GNU time and bc for the benchmarks. hack/ci/fresh-machine.sh
+# fails when a program that a command runs is missing after this script and install-deps.sh.
 set -euo pipefail
 
 packages=(shellcheck postgresql vagrant maven time bc)

@@ -26,10 +26,11 @@ def new_namespace_name():
 
 def left_behind(cluster, namespace):
     """What a failed run for ``namespace`` applied: the names of whatever exists of it."""
+    # kind/name: a name such as "-lab" given alone would be read as kubectl's flags.
     found = []
-    if cluster.kubectl("get", "namespace", namespace, namespaced=False).returncode == 0:
+    if cluster.kubectl("get", f"namespace/{namespace}", namespaced=False).returncode == 0:
         found.append(f"namespace {namespace}")
-    if cluster.kubectl("get", "persistentvolume", f"{namespace}-postgres", namespaced=False).returncode == 0:
+    if cluster.kubectl("get", f"persistentvolume/{namespace}-postgres", namespaced=False).returncode == 0:
         found.append(f"PersistentVolume {namespace}-postgres")
     if (VOLUMES / f"{namespace}-postgres").exists():
         found.append(f"directory {VOLUMES / f'{namespace}-postgres'}")

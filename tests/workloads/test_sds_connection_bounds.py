@@ -103,9 +103,12 @@ def test_hundreds_of_idle_and_slow_connections_leave_the_edge_following(plane):
     idle = Flood(sds.port, [IDLE_SOURCE], 200, slow=False)
     slow = Flood(sds.port, SLOW_SOURCES, BOUNDS.connections_per_client, slow=True)
     try:
-        # Past the bound, idle connections are answered once the overflow's 1 s wait for a request line is over.
+        # Past the bound, idle connections are answered once the overflow's 1 s wait for a request line is over;
+        # the slow ones, opened after them, past the total bound, a moment later.
         wait_until(lambda: len(idle.snapshot()[0]) == len(idle.connections) - BOUNDS.connections_per_client,
                    QUICK_SECONDS * 2, what="the idle connections past the bound per client to be answered")
+        wait_until(lambda: slow.snapshot()[0], QUICK_SECONDS * 2,
+                   what="slow connections past the total bound to be answered")
         idle_answered, idle_held = idle.snapshot()
         slow_answered, slow_held = slow.snapshot()
         refused = idle_answered + slow_answered

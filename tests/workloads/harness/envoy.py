@@ -13,7 +13,7 @@ from .processes import free_port, wait_until
 
 ENVOY = VENV_BIN / "envoy"
 
-# The contract defaults from docs/architecture.md.
+# The contract defaults from docs/docsite/rst/architecture.rst.
 SIDECAR_DEFAULTS = {
     "usersvc_sidecar_listen_address": "0.0.0.0",
     "usersvc_sidecar_listen_port": 80,
