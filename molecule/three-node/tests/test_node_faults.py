@@ -153,6 +153,9 @@ def test_site_gives_the_recreated_node_the_images_it_lacks():
     lines = ANSI.sub("", site.stdout).splitlines()
     recap = {line.split()[0]: line for line in lines if line.startswith(("node1 ", "node2 ", "node3 "))}
     assert "changed=0" not in recap["node2"], recap
-    assert "changed=0" in recap["node1"] and "changed=0" in recap["node3"], recap
+    # Controller-side work done once for the play (the build contexts for node2) is reported under the
+    # first node as "changed: [node1 -> localhost]": only changes made on node1 or node3 count.
+    on_other_nodes = [line for line in lines if re.match(r"changed: \[(node1|node3)\]", line)]
+    assert not on_other_nodes, on_other_nodes
     images = run("docker", "exec", "envoy-mesh-node2", "ctr", "--namespace", "k8s.io", "images", "ls", "--quiet")
     assert sum("envoy-mesh/" in ref for ref in images.stdout.split()) >= 5
