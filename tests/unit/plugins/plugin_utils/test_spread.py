@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.envoy_mesh.lab.plugins.plugin_utils.spread import takes_pods, uneven_spread
+from ansible_collections.envoy_mesh.lab.plugins.plugin_utils.spread import pods_per_node, takes_pods, uneven_spread
 
 NAMESPACE = 'envoy-tutorial'
 
@@ -65,8 +65,10 @@ def test_nodes_that_take_no_pods_are_left_out_of_the_count():
 def test_terminating_pods_and_pods_of_other_namespaces_or_labels_are_not_counted():
     pods = [pod('usersvc', 'node1', terminating=True), pod('usersvc', 'node1', namespace='other'),
             pod('edge-envoy', 'node1'), pod('usersvc', 'node2'), pod('usersvc', 'node3')]
-    assert uneven_spread([deployment('usersvc')], pods, NODES)[0]['pods_per_node'] == dict(node1=0, node2=1, node3=1)
-    assert uneven_spread([deployment('usersvc')], pods, NODES[1:]) == []
+    counts = pods_per_node(deployment('usersvc'), pods, ['node1', 'node2', 'node3'])
+    assert counts == dict(node1=0, node2=1, node3=1)
+    crowded = pods + [pod('usersvc', 'node3')]
+    assert uneven_spread([deployment('usersvc')], crowded, NODES)[0]['pods_per_node'] == dict(node1=0, node2=1, node3=2)
 
 
 def test_no_node_that_takes_pods_means_nothing_to_spread_over():
