@@ -6,7 +6,7 @@ the targets (none is asserted here; molecule/three-node asserts the failure and 
   postgres    postgres moved as a drain moves it (its node cordoned, its pod evicted): the window in which
               reads are refused with 503, --moves times
   reprovision playbooks/reprovision.yml of one node that does not run postgres: wall time, failed requests
-  loss        a node that does not run postgres lost without warning (docker rm -f): time until no edge
+  loss        a node that does not run postgres lost without warning (docker kill, then rm): time until no edge
               balances over its pods any more, failed requests; then reprovision.yml brings it back
 
     .venv/bin/python benchmarks/reprovision.py [--parts postgres,reprovision,loss] [--moves 3]

@@ -91,8 +91,13 @@ def nodes_of(pods):
     return {pod.spec.node_name for pod in pods if pod.spec.node_name}
 
 
-def lose(node):
-    """Take the machine of ``node`` away without warning, as a pulled VM: its container killed and removed."""
+def kill(node):
+    """Stop the machine of ``node`` dead, as a pulled VM: SIGKILL to its container, whose processes all die at once."""
+    subprocess.run(["docker", "kill", container(node)], capture_output=True, text=True, timeout=60, check=True)
+
+
+def remove(node):
+    """Remove the machine of ``node`` with its volumes (what `docker rm -f` does after the kill), however it was left."""
     subprocess.run(["docker", "rm", "--force", "--volumes", container(node)], capture_output=True, text=True,
                    timeout=120, check=True)
 
@@ -139,14 +144,17 @@ def lose_under_traffic(cluster, node, loop, liveness_s, tail_s=3.0):
     with EdgeView(cluster.kubeconfig, cluster.namespace, edges) as edge:
         if not all(view and all(view.get(ip) for ip in lost_ips) for view in edge.views().values()):
             raise AssertionError(f"before the loss, not every edge balances over {lost_ips}: {edge.views()}")
+        # `docker rm -f` as two steps: the kill is the loss, and the clock starts there; removing the
+        # node's files (its image stores) takes seconds more, during which the pods are long dead.
         lost_at = time.time()
-        lose(node)
+        kill(node)
         detected_s = None
         while detected_s is None and time.time() - lost_at < liveness_s:
             if out_of_rotation_everywhere(edge.views(), lost_ips):
                 detected_s = time.time() - lost_at
             else:
                 time.sleep(0.05)
+    remove(node)
     time.sleep(tail_s)
     sent, failed, reasons = loop.tally()
     return LossFigures(node, lost_ips, detected_s, sent, failed, reasons, loop.max_latency_ms())

@@ -153,7 +153,7 @@ def test_a_node_lost_without_warning_fails_no_read_and_leaves_rotation_within_se
 
     sent, failed, reasons = loop.tally()
     detected = f"{loss.detected_s:.2f} s" if loss.detected_s is not None else f"not within {DETECTION_LIVENESS_S:.0f} s"
-    figures(f"{node} lost without warning (docker rm -f), curl loop through {client}", [
+    figures(f"{node} lost without warning (docker kill, then rm), curl loop through {client}", [
         f"its pods {', '.join(loss.lost_ips)} out of the edge's rotation after {detected} "
         f"(target < {DETECTION_TARGET_S:.0f} s)",
         f"GET /user/alice until then + {TAIL_S:.0f} s: {loss.sent} sent, {loss.failed} failed (target 0): "
