@@ -43,7 +43,7 @@ build() {
   three_node_log "building ${image} (apt inside the build; about two minutes the first time)"
   docker build --build-arg "BASE_IMAGE=${BASE_IMAGE}" --build-arg "VAGRANT_PUBLIC_KEY=${PUBLIC_KEY}" \
     --tag "${image}" "${ctx}" >>"${LOG_DIR}/three-node-image.log" 2>&1 ||
-    three_node_die "building ${image} failed, see ${LOG_DIR}/three-node-image.log"
+    three_node_die "building ${image} failed: $(tail -n 3 "${LOG_DIR}/three-node-image.log" | tr -s ' \n' ' ') (whole log: ${LOG_DIR}/three-node-image.log)"
 }
 
 mkdir -p "${IMAGE_CACHE_DIR}" "${LOG_DIR}"

@@ -131,7 +131,8 @@ if ((${#problems[@]})); then
   for problem in "${problems[@]}"; do three_node_log "ERROR: ${problem}"; done
   three_node_die "${#problems[@]} of ${#nodes[@]} node(s) did not come up; the other nodes were left as they were."
 fi
-((vagrant_rc == 0)) || three_node_die "vagrant up exited with ${vagrant_rc}; see ${LOG_DIR}/three-node-vagrant.log"
+((vagrant_rc == 0)) ||
+  three_node_die "vagrant up exited with ${vagrant_rc}: $(tail -n 3 "${run_log}" | tr -s ' \n' ' ') (whole log: ${LOG_DIR}/three-node-vagrant.log)"
 ensure_coredns
 
 three_node_log "three-node lab is up: Kubernetes ${KUBERNETES_VERSION}, nodes ${nodes[*]}"
