@@ -58,3 +58,39 @@ def test_the_number_of_lines_is_bounded(tmp_path):
 
 def test_an_output_without_a_reason_says_so(tmp_path):
     assert digest(tmp_path, "all fine\n") == ["(no line matched: read " + str(tmp_path / "run.log") + ")"]
+
+
+# A check-mode preview, then the e2e suite's report (a debug task) with a failed test's assertion
+# folded over lines by the YAML output, then the task that fails on it.
+SUITE_FAILURE = textwrap.dedent("""\
+      │ TASK [Create the ConfigMap] ****
+      │ changed: [localhost] =>
+      │     msg: 'Would create in namespace envoy-tutorial: ConfigMap
+      │ TASK [Show the suite's report and figures] ****
+      │ ok: [localhost] =>
+      │     msg:
+      │     - 'E       AssertionError: scale 5 -> 2: 1 of 137 requests failed:
+      │       {''keep-alive: HTTP 503: upstream connect error'':
+      │       1}'
+      │     - 'tests/e2e/test_faults.py:74: AssertionError'
+      │     - FAILED tests/e2e/test_faults.py::test_scaling_usersvc_fails_no_request[5-2]
+      │     - =================== 1 failed, 39 passed in 788.07s (0:13:08)
+      │ TASK [Ensure every check of the suite passed] ****
+      │ fatal: [localhost]: FAILED! =>
+      │     msg: tests/e2e failed (exit status 1); see the report above
+    """)
+
+
+def test_a_failed_test_keeps_its_folded_assertion_and_previews_are_left_out(tmp_path):
+    lines = digest(tmp_path, SUITE_FAILURE)
+    assert not any("Would create" in line for line in lines)
+    assert lines == [
+        "│     - 'E       AssertionError: scale 5 -> 2: 1 of 137 requests failed:",
+        "│       {''keep-alive: HTTP 503: upstream connect error'':",
+        "│       1}'",
+        "│     - 'tests/e2e/test_faults.py:74: AssertionError'",
+        "│     - FAILED tests/e2e/test_faults.py::test_scaling_usersvc_fails_no_request[5-2]",
+        "│     - =================== 1 failed, 39 passed in 788.07s (0:13:08)",
+        "│ fatal: [localhost]: FAILED! =>",
+        "│     msg: tests/e2e failed (exit status 1); see the report above",
+    ]
