@@ -145,8 +145,10 @@ def test_rolling_the_edge_for_a_config_change_fails_no_request(cluster, target, 
 @pytest.mark.parametrize("before, after", [(3, 5), (5, 2)])
 def test_scaling_usersvc_fails_no_request(cluster, fault, before, after):
     assert cluster.deployment("usersvc").spec.replicas == before, "runs after the previous scale step"
+    # Scaling down stops several pods at once: the streams run until every one of them has exited.
     row = fault(f"scale {before} -> {after}", lambda: cluster.scale("usersvc", after),
-                lambda: cluster.rolled_out("usersvc", after), after)
+                lambda: cluster.rolled_out("usersvc", after), after,
+                gone=lambda: len(cluster.pods(USERSVC)) == after)
     assert_none_failed(row)
 
 

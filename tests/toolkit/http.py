@@ -49,7 +49,7 @@ class Response:
         if not self.answered:
             return self.error
         data = self.json_or_none()
-        detail = data.get("error") if isinstance(data, dict) else self.body[:60].decode("utf-8", "replace")
+        detail = data.get("error") if isinstance(data, dict) else self.body[:160].decode("utf-8", "replace")
         return f"HTTP {self.status}: {detail}"
 
 
