@@ -162,12 +162,9 @@ class Handler(BaseHTTPRequestHandler):
         except xds.BadRequest as exc:
             self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
             return
-        except UnknownService as exc:
-            self._send_json(HTTPStatus.NOT_FOUND, {"error": str(exc)})
-            return
-        except Unavailable as exc:
+        except (UnknownService, Unavailable) as exc:
             # Envoy keeps its current endpoints when a fetch fails.
-            self._send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
+            self._send_lookup_failure(exc)
             return
         except Overloaded as exc:
             self._send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": f"too busy: {exc}"}, ("Retry-After", "1"))
@@ -189,11 +186,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             endpoints = self.discovery.endpoints(match.group(1))
-        except UnknownService as exc:
-            self._send_json(HTTPStatus.NOT_FOUND, {"error": str(exc)})
-            return
-        except Unavailable as exc:
-            self._send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
+        except (UnknownService, Unavailable) as exc:
+            self._send_lookup_failure(exc)
             return
         self._send_json(HTTPStatus.OK, xds.registration(endpoints))
 
@@ -207,6 +201,11 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise xds.BadRequest("body too large")
         return self.rfile.read(length)
+
+    def _send_lookup_failure(self, exc):
+        """404 for a service not served here, 503 while its endpoints are not known: the same on both APIs."""
+        status = HTTPStatus.NOT_FOUND if isinstance(exc, UnknownService) else HTTPStatus.SERVICE_UNAVAILABLE
+        self._send_json(status, {"error": str(exc)})
 
     def _send_json(self, status, payload, *headers):
         body = json.dumps(payload).encode("utf-8")
