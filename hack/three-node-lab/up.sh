@@ -116,6 +116,22 @@ vagrant_rc=0
 run_log="${THREE_NODE_STATE}/vagrant-up.log"
 "${VAGRANT}" up --parallel "${nodes[@]}" >"${run_log}" 2>&1 || vagrant_rc=$?
 cat "${run_log}" >>"${LOG_DIR}/three-node-vagrant.log"
+# Vagrant's Docker provider races with itself when it creates machines in parallel (seen: one machine
+# stuck in `preparing` after `docker inspect` of another's new container found no such object). A
+# machine that did not get to run is made once more, on its own.
+states="$(vagrant_states)"
+retry=()
+for node in "${nodes[@]}"; do
+  [[ "$(awk -v n="${node}" '$1 == n {print $2}' <<<"${states}")" == running ]] || retry+=("${node}")
+done
+if ((${#retry[@]})) && ((${#retry[@]} < ${#nodes[@]})); then
+  three_node_log "vagrant up failed ${retry[*]} while making machines in parallel; making it once more on its own"
+  "${VAGRANT}" destroy --force "${retry[@]}" >>"${LOG_DIR}/three-node-vagrant.log" 2>&1 || true
+  for node in "${retry[@]}"; do docker rm -f -v "$(node_container "${node}")" >/dev/null 2>&1 || true; done
+  vagrant_rc=0
+  "${VAGRANT}" up --no-parallel "${retry[@]}" >"${run_log}" 2>&1 || vagrant_rc=$?
+  cat "${run_log}" >>"${LOG_DIR}/three-node-vagrant.log"
+fi
 "${THREE_NODE_HERE}/routes.sh"
 
 states="$(vagrant_states)"
