@@ -16,7 +16,7 @@ description:
     returns the peers to copy from with the references each one gives.
   - Image references carry a content tag, so a peer's image under the same reference is the image the
     node would build.
-  - Fewest peers first: the peer that holds most of what is still missing is chosen first (on a tie,
+  - Fewest peers first. The peer that holds most of what is still missing is chosen first (on a tie,
     the first one in O(holdings)), until no peer holds any of the rest. References no peer holds are
     left out of the result; the node builds those.
 author:
