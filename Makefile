@@ -20,8 +20,8 @@ DIST_TARBALL := $(DIST_DIR)/envoy_mesh-lab-$(shell sed -n 's/^version: //p' gala
 
 # The development tools come with it: aar-doc, in a venv of its own (below).
 venv: $(VENV)/.installed $(COLLECTION_LINK) $(AAR_DOC)
-# pip's byte-compiling of every installed module is half the venv's install time (56 of 112 s for the
-# main venv); Python compiles what it imports anyway.
+# pip's byte-compiling is half the main venv's install time (56 of 112 s), mostly for the ansible
+# package's collections, which the lab never imports; Python compiles what it imports anyway.
 PIP_NO_COMPILE := --no-compile
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,7 +36,7 @@ $(COLLECTION_LINK):
 # aar-doc in a venv of its own: its pinned typer conflicts with the one in constraints.txt.
 $(AAR_DOC): requirements-docs.txt
 	test -x $(VENV)/aar-doc/bin/python || python3 -m venv $(VENV)/aar-doc
-	$(VENV)/aar-doc/bin/python -m pip install -q $(PIP_NO_COMPILE) -r requirements-docs.txt
+	$(VENV)/aar-doc/bin/python -m pip install -q -r requirements-docs.txt
 	touch $@
 
 # roles/<role>/README.md from meta/argument_specs.yml and meta/main.yml (template in .aar_doc/).
@@ -56,13 +56,13 @@ role-docs-check: $(AAR_DOC)
 galaxy-tools: $(GALAXY_TOOLS)
 $(GALAXY_TOOLS): requirements-galaxy.txt
 	test -x $(VENV)/galaxy/bin/python || python3 -m venv $(VENV)/galaxy
-	$(VENV)/galaxy/bin/python -m pip install -q $(PIP_NO_COMPILE) -r requirements-galaxy.txt
+	$(VENV)/galaxy/bin/python -m pip install -q -r requirements-galaxy.txt
 	touch $@
 
 # antsibull-docs and Sphinx in a venv of their own (requirements-docsite.txt).
 $(DOCSITE_TOOLS): requirements-docsite.txt
 	test -x $(VENV)/docsite/bin/python || python3 -m venv $(VENV)/docsite
-	$(VENV)/docsite/bin/python -m pip install -q $(PIP_NO_COMPILE) -r requirements-docsite.txt
+	$(VENV)/docsite/bin/python -m pip install -q -r requirements-docsite.txt
 	touch $@
 
 # The docs site: module, inventory plugin, roles and the guides of docs/docsite/, in
