@@ -104,11 +104,18 @@ start_control_plane
 THREE_NODE_IMAGE="$("${THREE_NODE_HERE}/prepare.sh" | tail -n 1)"
 export THREE_NODE_IMAGE
 
+# destroy_nodes NODE...: `vagrant destroy`, and the containers of failed `vagrant up`s, which may survive it.
+# Returns the status of `vagrant destroy`.
+destroy_nodes() {
+  local node rc=0
+  "${VAGRANT}" destroy --force "$@" >>"${LOG_DIR}/three-node-vagrant.log" 2>&1 || rc=$?
+  for node in "$@"; do docker rm -f -v "$(node_container "${node}")" >/dev/null 2>&1 || true; done
+  return "${rc}"
+}
+
 if ((recreate)); then
   three_node_log "recreating ${nodes[*]}"
-  "${VAGRANT}" destroy --force "${nodes[@]}" >>"${LOG_DIR}/three-node-vagrant.log" 2>&1
-  # A container of a failed `vagrant up` may survive the destroy.
-  for node in "${nodes[@]}"; do docker rm -f -v "$(node_container "${node}")" >/dev/null 2>&1 || true; done
+  destroy_nodes "${nodes[@]}"
 fi
 check_node_containers "${nodes[@]}"
 three_node_log "vagrant up ${nodes[*]} (output in ${LOG_DIR}/three-node-vagrant.log)"
@@ -126,8 +133,7 @@ for node in "${nodes[@]}"; do
 done
 if ((${#retry[@]})) && ((${#retry[@]} < ${#nodes[@]})); then
   three_node_log "vagrant up failed ${retry[*]} while making machines in parallel; making it once more on its own"
-  "${VAGRANT}" destroy --force "${retry[@]}" >>"${LOG_DIR}/three-node-vagrant.log" 2>&1 || true
-  for node in "${retry[@]}"; do docker rm -f -v "$(node_container "${node}")" >/dev/null 2>&1 || true; done
+  destroy_nodes "${retry[@]}" || true
   vagrant_rc=0
   "${VAGRANT}" up --no-parallel "${retry[@]}" >"${run_log}" 2>&1 || vagrant_rc=$?
   cat "${run_log}" >>"${LOG_DIR}/three-node-vagrant.log"
