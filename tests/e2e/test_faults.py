@@ -125,16 +125,17 @@ def site_edge_config(cluster, target):
 
 
 # Turning the access log on changes the edge's configuration, so its pods roll; turning it off again
-# rolls them back to what the site playbook deploys.
+# rolls them back to what the site playbook deploys. The change is made as a user changes one part of
+# the mesh: site.yml limited to the edge's role (--tags edge_envoy), which leaves out site.yml's own
+# strict round-robin check (it cannot hold while the streams share the edge; the test checks the
+# backends itself).
 @pytest.mark.parametrize("access_log", ["true", "false"])
 def test_rolling_the_edge_for_a_config_change_fails_no_request(cluster, target, fault, site_edge_config, access_log):
     replicas = edge_replicas(cluster)
     if edge_access_log(cluster) == (access_log == "true"):
         pytest.fail(f"the edge's access log is already {access_log}: the previous step did not change it")
     old = pod_names(cluster, EDGE)
-    # The strict cycle of site.yml's own check cannot hold while the streams share the edge: the test
-    # checks the backends itself.
-    site = BackgroundPlaybook(target, REPO / "site.yml", "--skip-tags", "mesh_validate",
+    site = BackgroundPlaybook(target, REPO / "site.yml", "--tags", "edge_envoy",
                               "--extra-vars", f"edge_envoy_access_log={access_log}", timeout=SITE_TIMEOUT)
     row = fault(f"edge config change (access log {access_log})", site.start,
                 lambda: site.succeeded() and replaced(cluster, EDGE, old, replicas, "edge-envoy"), REPLICAS,

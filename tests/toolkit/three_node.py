@@ -11,6 +11,7 @@ import re
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from .edge_view import EdgeView, out_of_rotation_everywhere
 from .lab import EDGE_NODE_PORT, REPO, USERSVC, VENV_BIN
@@ -18,6 +19,8 @@ from .lab import EDGE_NODE_PORT, REPO, USERSVC, VENV_BIN
 NODES = {"node1": "10.253.8.101", "node2": "10.253.8.102", "node3": "10.253.8.103"}
 INVENTORY = REPO / "inventory" / "three-node" / "lab.vagrant.yml"
 REPROVISION = REPO / "playbooks" / "reprovision.yml"
+# The lab's log directory (hack/local-cluster/versions.sh): the last reprovision.yml output is kept there.
+REPROVISION_LOG = Path("/var/log/envoy-mesh-lab/reprovision.log")
 # Pods of each part of the mesh carry a `service` label named after its Deployment.
 POSTGRES = "service=postgres"
 EDGE = "service=edge-envoy"
@@ -40,14 +43,23 @@ def ansible_env():
 
 
 def reprovision(*machines, timeout_per_machine=1800, extra_args=()):
-    """Run playbooks/reprovision.yml for ``machines``; (CompletedProcess, wall seconds)."""
+    """Run playbooks/reprovision.yml for ``machines``; (CompletedProcess, wall seconds).
+
+    Its output, with the time of every task, is also kept in REPROVISION_LOG: where a slow run spent
+    its time can be read after the test.
+    """
     started = time.monotonic()
+    env = dict(ansible_env(), ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
     result = subprocess.run(
         [str(VENV_BIN / "ansible-playbook"), "-i", str(INVENTORY), str(REPROVISION),
          "--extra-vars", f"reprovision_machines={','.join(machines)}", *extra_args],
-        cwd=REPO, env=ansible_env(), capture_output=True, text=True, timeout=timeout_per_machine * len(machines),
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout_per_machine * len(machines),
         check=False)
-    return result, time.monotonic() - started
+    seconds = time.monotonic() - started
+    if REPROVISION_LOG.parent.is_dir():
+        REPROVISION_LOG.write_text(f"# reprovision.yml {' '.join(machines)}: exit {result.returncode} after "
+                                   f"{seconds:.0f} s\n{result.stdout}\n{result.stderr}")
+    return result, seconds
 
 
 # ansible-playbook's default output: a banner per task, then a line per host ("changed: [node2 -> localhost]").
