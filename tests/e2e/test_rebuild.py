@@ -1,4 +1,4 @@
-"""Tear the mesh down and build it again, three times in a row: each run must converge.
+"""Tear the mesh down and build it again, twice in a row: each run must converge.
 
 Slow (minutes), marked ``rebuild``; deselect it with ``-m "not rebuild"``. It replaces every pod and
 the data of the namespace under test.
@@ -12,7 +12,7 @@ from meshlab.waiting import poll
 from toolkit.http import KeepAliveClient
 from toolkit.lab import REPO
 
-ROUNDS = 3
+ROUNDS = 2
 REPLICAS = 3
 
 
@@ -31,7 +31,7 @@ def removed_from_live_namespaces(cluster, before):
 
 
 @pytest.mark.rebuild
-def test_teardown_then_site_converges_three_times(cluster, target, figures):
+def test_teardown_then_site_converges_twice(cluster, target, figures):
     others = volumes_of_other_namespaces(cluster)
     rows = []
     for round_ in range(1, ROUNDS + 1):
