@@ -19,22 +19,21 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source=hack/local-cluster/versions.sh
 . hack/local-cluster/versions.sh
 
-make=${MAKE:-make}
-made=(-o venv -o test-deps -o dist -o galaxy-tools -o cluster)
+# make, told that what both tracks need is made already.
+make_made=(make --no-print-directory -o venv -o test-deps -o dist -o galaxy-tools -o cluster)
 no_cluster_log="${LOG_DIR}/no-cluster-checks.log"
 mkdir -p "${LOG_DIR}"
 
 # The no-cluster track in a process group of its own, so that a failure of the cluster track stops it
 # with everything it started.
-setsid "${make}" --no-print-directory "${made[@]}" \
-  fresh-machine-check sanity python36 units galaxy-check ee-check >"${no_cluster_log}" 2>&1 &
+setsid "${make_made[@]}" fresh-machine-check sanity python36 units galaxy-check ee-check >"${no_cluster_log}" 2>&1 &
 no_cluster_pid=$!
 stop_no_cluster_track() { kill -- "-${no_cluster_pid}" 2>/dev/null || true; }
 trap stop_no_cluster_track EXIT
 echo "[make-test] no-cluster checks started beside the cluster checks (output: ${no_cluster_log}, printed when done)"
 
 started=${SECONDS}
-"${make}" --no-print-directory "${made[@]}" cluster-test centos7-check molecule \
+"${make_made[@]}" cluster-test centos7-check molecule \
   MOLECULE_SCENARIOS="default step2 faults"
 
 no_cluster_status=0
@@ -45,5 +44,5 @@ cat "${no_cluster_log}"
 echo "[make-test] ---- end of the no-cluster checks: exit ${no_cluster_status}; both tracks done after $((SECONDS - started)) s ----"
 ((no_cluster_status == 0)) || exit "${no_cluster_status}"
 
-"${make}" --no-print-directory "${made[@]}" molecule MOLECULE_SCENARIOS=three-node
-"${make}" --no-print-directory "${made[@]}" dist-check workloads cluster-lifecycle-test
+"${make_made[@]}" molecule MOLECULE_SCENARIOS=three-node
+"${make_made[@]}" dist-check workloads cluster-lifecycle-test

@@ -14,6 +14,8 @@ COLLECTIONS = REPO / ".venv" / "collections"
 
 # Written by hack/local-cluster/up.sh (KUBECONFIG_PATH of versions.sh); $KUBECONFIG overrides it, see kubeconfig().
 LAB_KUBECONFIG = "/var/lib/envoy-mesh-lab/kubeconfig"
+# Where the lab's scripts write their logs (LOG_DIR of versions.sh); tests keep long outputs there too.
+LAB_LOG_DIR = Path("/var/log/envoy-mesh-lab")
 NAMESPACE = "envoy-tutorial"
 EDGE_NODE_PORT = 30800
 # NodePorts answer on loopback on the lab's single node.

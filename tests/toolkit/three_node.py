@@ -11,16 +11,15 @@ import re
 import subprocess
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from .edge_view import EdgeView, out_of_rotation_everywhere
-from .lab import EDGE_NODE_PORT, REPO, USERSVC, VENV_BIN
+from .lab import EDGE_NODE_PORT, LAB_LOG_DIR, REPO, USERSVC, VENV_BIN
 
 NODES = {"node1": "10.253.8.101", "node2": "10.253.8.102", "node3": "10.253.8.103"}
 INVENTORY = REPO / "inventory" / "three-node" / "lab.vagrant.yml"
 REPROVISION = REPO / "playbooks" / "reprovision.yml"
-# The lab's log directory (hack/local-cluster/versions.sh): the last reprovision.yml output is kept there.
-REPROVISION_LOG = Path("/var/log/envoy-mesh-lab/reprovision.log")
+# The last reprovision.yml output, with the time of every task.
+REPROVISION_LOG = LAB_LOG_DIR / "reprovision.log"
 # Pods of each part of the mesh carry a `service` label named after its Deployment.
 POSTGRES = "service=postgres"
 EDGE = "service=edge-envoy"

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The test toolkit's lab constants say what the lab's own sources say, so the two cannot drift apart.
 
-tests/toolkit/lab.py is the one place the tests' Python reads the kubeconfig path, namespace, NodePort and
-edge URL from; the cluster scripts, the inventory, the roles and the Makefile keep their own copies.
+tests/toolkit/lab.py is the one place the tests' Python reads the kubeconfig path, log directory, namespace,
+NodePort and edge URL from; the cluster scripts, the inventory, the roles and the Makefile keep their own copies.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,6 +33,10 @@ def local_cluster_setting(name):
 
 def test_the_kubeconfig_is_where_the_local_cluster_writes_it():
     assert lab.LAB_KUBECONFIG == local_cluster_setting("KUBECONFIG_PATH")
+
+
+def test_the_log_directory_is_where_the_local_cluster_writes_its_logs():
+    assert str(lab.LAB_LOG_DIR) == local_cluster_setting("LOG_DIR")
 
 
 def test_the_playbooks_make_and_molecule_use_the_same_kubeconfig():
